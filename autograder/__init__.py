@@ -1,0 +1,1 @@
+"""Autograded assignments on optimization and regularization for deep learning."""

@@ -1,0 +1,1 @@
+"""Authoring: one Markdown source per assignment, rendered into the notebooks and the reference module."""

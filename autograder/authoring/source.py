@@ -1,0 +1,71 @@
+"""Parse an assignment's one source file into notebook cells.
+
+The source is Markdown, so the teaching text reads naturally in any editor and diffs cleanly:
+
+- text outside code fences becomes markdown cells; a line ``+++`` starts a new markdown cell;
+- each fenced block opened with ```` ```python ```` becomes a code cell; ```` ```python reference ````
+  marks a cell whose definitions are also the assignment's reference implementation;
+- solution regions (``# BEGIN SOLUTION`` / ``# END SOLUTION`` in code,
+  ``<!-- BEGIN SOLUTION -->`` / ``<!-- END SOLUTION -->`` in text) are kept in the solution
+  notebook and replaced by stubs in the student template (see :mod:`autograder.authoring.render`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+CELL_BREAK = "+++"
+FENCE = "```"
+CELL_ROLES = ("reference",)
+
+
+class SourceError(ValueError):
+    """The source file is malformed; the message names the line to fix."""
+
+
+@dataclass(frozen=True)
+class SourceCell:
+    kind: Literal["markdown", "code"]
+    text: str
+    reference: bool = False
+
+
+def parse_source(text: str, name: str = "<source>") -> list[SourceCell]:
+    """Split the source into markdown and code cells, in order."""
+    cells: list[SourceCell] = []
+    markdown: list[str] = []
+    code: list[str] | None = None
+    reference = False
+    fence_line = 0
+
+    def flush_markdown() -> None:
+        body = "\n".join(markdown).strip("\n")
+        if body.strip():
+            cells.append(SourceCell("markdown", body))
+        markdown.clear()
+
+    for number, line in enumerate(text.splitlines(), start=1):
+        if code is not None:
+            if line.rstrip() == FENCE:
+                cells.append(SourceCell("code", "\n".join(code).strip("\n"), reference))
+                code = None
+            else:
+                code.append(line)
+        elif line.startswith(FENCE):
+            words = line[len(FENCE):].split()
+            if not words or words[0] != "python" or any(w not in CELL_ROLES for w in words[1:]):
+                raise SourceError(
+                    f"{name}, line {number}: a code cell must open with ```python or "
+                    f"```python reference, not {line.strip()!r}."
+                )
+            flush_markdown()
+            code, reference, fence_line = [], "reference" in words[1:], number
+        elif line.strip() == CELL_BREAK:
+            flush_markdown()
+        else:
+            markdown.append(line)
+    if code is not None:
+        raise SourceError(f"{name}, line {fence_line}: this code cell is never closed; add a line with ``` after it.")
+    flush_markdown()
+    return cells

@@ -1,0 +1,83 @@
+"""The `autograder` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import nbformat
+
+from autograder.authoring.generate import stale_files, write_generated
+from autograder.layout import Assignment, LayoutError, find_assignments
+
+
+def _relative(path: Path, root: Path) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+def _verify(assignment: Assignment, out: Path) -> bool:
+    from autograder.authoring.verify import problems, run_notebook
+
+    ok = True
+    for version, path in (("solution", assignment.solution_notebook), ("template", assignment.template_notebook)):
+        run = run_notebook(path)
+        found = problems(run, version)
+        stubs = sum(e.name == "NotImplementedError" for e in run.errors)
+        print(
+            f"  ran {_relative(path, assignment.root)} in a Jupyter kernel: {run.seconds:.1f} s, "
+            f"{run.images} figures, {stubs} unimplemented stubs" + ("" if found else ", no other error")
+        )
+        for problem in found:
+            print(f"    problem: {problem}")
+        ok = ok and not found
+        if version == "solution":
+            executed = out / assignment.name / f"{assignment.name}.executed.ipynb"
+            executed.parent.mkdir(parents=True, exist_ok=True)
+            executed.write_text(nbformat.writes(run.notebook), encoding="utf-8")
+            print(f"  the executed solution, with its figures: {executed}")
+    return ok
+
+
+def build(args: argparse.Namespace) -> int:
+    """Regenerate (or with --check, only compare) every assignment's generated files."""
+    root = args.root.resolve()
+    status = 0
+    for assignment in find_assignments(root):
+        if args.check:
+            stale = stale_files(assignment)
+            for path in stale:
+                print(f"{assignment.name}: {_relative(path, root)} is stale; run `autograder build` and commit it.")
+            status |= bool(stale)
+            continue
+        written = write_generated(assignment)
+        for path in written:
+            print(f"{assignment.name}: wrote {_relative(path, root)}")
+        if not written:
+            print(f"{assignment.name}: generated files are up to date")
+        if args.verify and not _verify(assignment, args.out):
+            status = 1
+    if not args.check:
+        print("The Gradescope and otter zips are not built yet; they arrive with those integrations.")
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    p_build = commands.add_parser("build", help="regenerate the notebooks and reference from assignments/")
+    p_build.add_argument("--out", type=Path, default=Path("dist"), help="where built artefacts go (default: dist)")
+    p_build.add_argument("--root", type=Path, default=Path("."), help="the repository's top folder (default: .)")
+    p_build.add_argument("--check", action="store_true", help="write nothing; exit 1 if a generated file is stale")
+    p_build.add_argument("--verify", action="store_true", help="also run both notebooks in a Jupyter kernel")
+    p_build.set_defaults(run=build)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except LayoutError as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Both generated notebooks run top to bottom in a real Jupyter kernel (nbclient + ipykernel)."""
+
+from pathlib import Path
+
+import pytest
+
+from autograder.authoring.verify import NotebookRun, problems, run_notebook
+from autograder.layout import Assignment
+
+OPTIM_REG = Assignment("optim_reg", Path(__file__).resolve().parents[2])
+PLOTS = 7  # digits preview, init variances, ravine paths, loss curves, ablation, early stopping, part 9
+
+
+@pytest.fixture(scope="module")
+def solution_run() -> NotebookRun:
+    return run_notebook(OPTIM_REG.solution_notebook)
+
+
+@pytest.fixture(scope="module")
+def template_run() -> NotebookRun:
+    return run_notebook(OPTIM_REG.template_notebook)
+
+
+def test_solution_runs_without_error_and_shows_every_plot(solution_run):
+    assert problems(solution_run, "solution") == []
+    assert solution_run.errors == []
+    assert solution_run.images == PLOTS
+
+
+def test_solution_experiments_show_what_the_text_claims(solution_run):
+    printed = "".join(
+        out.get("text", "") for cell in solution_run.notebook.cells if cell.cell_type == "code" for out in cell.outputs
+    )
+    assert "test accuracy with the restored weights: 0.9" in printed, "part 9 should reach > 90% test accuracy"
+    assert "after restoring the best weights" in printed
+
+
+def test_template_fails_only_at_its_stubs(template_run):
+    assert problems(template_run, "template") == []
+    assert template_run.errors, "the template's stubs should raise NotImplementedError"
+    assert {e.name for e in template_run.errors} == {"NotImplementedError"}
+    assert all("not implemented yet" in e.value for e in template_run.errors)
