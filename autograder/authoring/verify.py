@@ -41,15 +41,16 @@ class NotebookRun:
 def run_notebook(path: Path, timeout: int = 600) -> NotebookRun:
     """Execute every cell in a fresh python3 kernel, keeping going past errors."""
     try:
+        from jupyter_client.manager import KernelManager
         from nbclient import NotebookClient
     except ImportError as exc:
         raise RuntimeError("Running notebooks needs nbclient and ipykernel: pip install -e '.[jupyter]'.") from exc
     nb = nbformat.read(path, as_version=4)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="notebook-run-") as workdir:
-        client = NotebookClient(
-            nb, timeout=timeout, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": workdir}}
-        )
+        # IPC sockets in the private run folder: no TCP port is opened for the kernel.
+        km = KernelManager(kernel_name="python3", transport="ipc", connection_file=str(Path(workdir, "kernel.json")))
+        client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=True, resources={"metadata": {"path": workdir}})
         client.execute()
     errors = [
         CellError(number, out.ename, out.evalue)
