@@ -53,7 +53,7 @@ def parse_source(text: str, name: str = "<source>") -> list[SourceCell]:
             else:
                 code.append(line)
         elif line.startswith(FENCE):
-            words = line[len(FENCE):].split()
+            words = line[len(FENCE) :].split()
             if not words or words[0] != "python" or any(w not in CELL_ROLES for w in words[1:]):
                 raise SourceError(
                     f"{name}, line {number}: a code cell must open with ```python or "

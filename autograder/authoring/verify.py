@@ -50,7 +50,9 @@ def run_notebook(path: Path, timeout: int = 600) -> NotebookRun:
     with tempfile.TemporaryDirectory(prefix="notebook-run-") as workdir:
         # IPC sockets in the private run folder: no TCP port is opened for the kernel.
         km = KernelManager(kernel_name="python3", transport="ipc", connection_file=str(Path(workdir, "kernel.json")))
-        client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=True, resources={"metadata": {"path": workdir}})
+        client = NotebookClient(
+            nb, km=km, timeout=timeout, allow_errors=True, resources={"metadata": {"path": workdir}}
+        )
         client.execute()
     errors = [
         CellError(number, out.ename, out.evalue)
@@ -65,8 +67,4 @@ def run_notebook(path: Path, timeout: int = 600) -> NotebookRun:
 def problems(run: NotebookRun, version: str) -> list[str]:
     """Sentences describing what is wrong with a run of the given version ("solution" or "template")."""
     allowed = {"template": {"NotImplementedError"}, "solution": set()}[version]
-    return [
-        f"cell {e.cell} raised {e.name}: {e.value}"
-        for e in run.errors
-        if e.name not in allowed
-    ]
+    return [f"cell {e.cell} raised {e.name}: {e.value}" for e in run.errors if e.name not in allowed]

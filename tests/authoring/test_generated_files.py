@@ -93,4 +93,6 @@ def test_reference_module_defines_every_spec_name_and_runs_nothing():
 def test_solution_notebook_contains_the_reference_code():
     code = _code(OPTIM_REG.solution_notebook)
     for line in OPTIM_REG.reference_module.read_text().splitlines()[5:]:
-        assert line in code.splitlines() or not line.strip(), f"reference line missing from the solution notebook: {line!r}"
+        assert line in code.splitlines() or not line.strip(), (
+            f"reference line missing from the solution notebook: {line!r}"
+        )

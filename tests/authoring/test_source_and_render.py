@@ -5,7 +5,13 @@ import textwrap
 import nbformat
 import pytest
 
-from autograder.authoring.render import ANSWER_PROMPT, cell_text, render_notebook, render_reference_module, solution_lines
+from autograder.authoring.render import (
+    ANSWER_PROMPT,
+    cell_text,
+    render_notebook,
+    render_reference_module,
+    solution_lines,
+)
 from autograder.authoring.source import SourceCell, SourceError, parse_source
 
 SOURCE = textwrap.dedent(

@@ -1,6 +1,6 @@
 """Oracle tests: rmsprop_update, adam_update and adamw_update against torch.optim.RMSprop / Adam / AdamW.
 
-Every check_* function takes an implementation and raises AssertionError on the first mismatch (also when the
+Every check(opt, regime) takes an implementation and raises AssertionError on the first mismatch (also when the
 implementation crashes or returns non-finite values). The reference must pass every check; each mutant below, a
 realistic student mistake, must fail the check it is listed with in MUTANT_CASES.
 
@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from solutions import optim_reg as ref
+from tests.reference.checking import assert_close_steps, call_or_fail
 
 STEPS = 60
 SHAPES: list[tuple[int, ...]] = [(), (7,), (5, 4), (3, 2, 3, 3)]
@@ -99,36 +100,12 @@ def _impl_trajectory(
     steps: list[tuple[torch.Tensor, ...]] = []
     for t, g in enumerate(grads, start=1):
         args = [param.clone(), g.clone(), *(s.clone() for s in state)] + ([] if opt == "rmsprop" else [t])
-        try:
-            out = tuple(impl(*args, **hp))
-        except Exception as exc:
-            raise AssertionError(f"{label}: step {t} raised {type(exc).__name__}: {exc}") from exc
+        out = tuple(call_or_fail(f"{label}: step {t}", impl, *args, **hp))
         if len(out) != len(names):
             raise AssertionError(f"{label}: step {t} returned {len(out)} values, expected {names}")
         param, *state = (torch.as_tensor(x).detach() for x in out)
         steps.append((param, *state))
     return {name: torch.stack(col) for name, col in zip(names, zip(*steps))}
-
-
-def _assert_close(actual: torch.Tensor, expected: torch.Tensor, tol: tuple[float, float], what: str) -> None:
-    """Raise AssertionError naming the first failing step unless |a - e| <= rtol*|e| + atol*max|e| everywhere."""
-    rtol, atol = tol
-    if actual.shape != expected.shape:
-        raise AssertionError(f"{what}: shape {tuple(actual.shape[1:])}, expected {tuple(expected.shape[1:])}")
-    a, e = actual.to(torch.float64), expected.to(torch.float64)
-    if not torch.isfinite(a).all():
-        step = int(torch.nonzero(~torch.isfinite(a))[0, 0]) + 1
-        raise AssertionError(f"{what}: non-finite value at step {step}")
-    err = (a - e).abs()
-    bad = err > rtol * e.abs() + atol * e.abs().max()
-    if bad.any():
-        step = int(torch.nonzero(bad)[0, 0])
-        worst = int(err[step].argmax())
-        raise AssertionError(
-            f"{what}: differs from torch at step {step + 1}: max |diff| {err[step].max().item():.3e}, "
-            f"e.g. got {a[step].flatten()[worst].item():.17g}, torch {e[step].flatten()[worst].item():.17g} "
-            f"(rtol {rtol:g}, atol {atol:g} x max|torch| = {e.abs().max().item():.3e})"
-        )
 
 
 def _check_against_torch(
@@ -142,73 +119,38 @@ def _check_against_torch(
             mine = _impl_trajectory(opt, impl, p0, grads, hp, label)
             theirs = _torch_trajectory(opt, p0, grads, hp)
             for name in theirs:
-                _assert_close(mine[name], theirs[name], tol, f"{label}: {name}")
+                assert_close_steps(mine[name], theirs[name], tol, f"{label}: {name}", "torch")
             if tiny:
                 start = p0.to(torch.float64).unsqueeze(0)
-                _assert_close(
+                assert_close_steps(
                     torch.diff(mine["param"].to(torch.float64), dim=0, prepend=start),
                     torch.diff(theirs["param"].to(torch.float64), dim=0, prepend=start),
                     DISPLACEMENT_TOL,
                     f"{label}: displacement param_new - param_old",
+                    "torch",
                 )
 
 
-def check_rmsprop_matches_torch(rmsprop_update: Callable) -> None:
-    """Float64, gradients of order 1, defaults and non-default lr/alpha/eps."""
-    _check_against_torch("rmsprop", rmsprop_update, CONFIGS["rmsprop"], torch.float64, F64_TOL, tiny=False)
+# How each optimizer is checked: (hyper-parameter configs, dtype, tolerance, tiny gradients).
+REGIMES: dict[str, tuple[dict[str, list[dict[str, float]]], torch.dtype, tuple[float, float], bool]] = {
+    "matches_torch": (CONFIGS, torch.float64, F64_TOL, False),  # |g| ~ 1, defaults and non-default settings
+    "tiny_gradients": (TINY_CONFIGS, torch.float64, F64_TOL, True),  # |g| ~ 1e-6..1e-4, plus displacements
+    "float32": (CONFIGS, torch.float32, F32_TOL, False),  # float32 inputs, looser tolerance
+}
 
 
-def check_rmsprop_tiny_gradients(rmsprop_update: Callable) -> None:
-    """Float64, |g| ~ 1e-6..1e-4, including the per-step displacement."""
-    _check_against_torch("rmsprop", rmsprop_update, TINY_CONFIGS["rmsprop"], torch.float64, F64_TOL, tiny=True)
+def check(opt: str, regime: str) -> Callable[[Callable], None]:
+    """The check of one optimizer in one regime, as a function of the implementation under test."""
+    configs, dtype, tol, tiny = REGIMES[regime]
+
+    def run(impl: Callable) -> None:
+        _check_against_torch(opt, impl, configs[opt], dtype, tol, tiny=tiny)
+
+    run.__name__ = f"check_{opt}_{regime}"
+    return run
 
 
-def check_rmsprop_float32(rmsprop_update: Callable) -> None:
-    """Float32 inputs, looser tolerance."""
-    _check_against_torch("rmsprop", rmsprop_update, CONFIGS["rmsprop"], torch.float32, F32_TOL, tiny=False)
-
-
-def check_adam_matches_torch(adam_update: Callable) -> None:
-    """Float64, gradients of order 1, defaults and non-default lr/betas/eps."""
-    _check_against_torch("adam", adam_update, CONFIGS["adam"], torch.float64, F64_TOL, tiny=False)
-
-
-def check_adam_tiny_gradients(adam_update: Callable) -> None:
-    """Float64, |g| ~ 1e-6..1e-4, including the per-step displacement."""
-    _check_against_torch("adam", adam_update, TINY_CONFIGS["adam"], torch.float64, F64_TOL, tiny=True)
-
-
-def check_adam_float32(adam_update: Callable) -> None:
-    """Float32 inputs, looser tolerance."""
-    _check_against_torch("adam", adam_update, CONFIGS["adam"], torch.float32, F32_TOL, tiny=False)
-
-
-def check_adamw_matches_torch(adamw_update: Callable) -> None:
-    """Float64, gradients of order 1, defaults and strong decay (lr=0.1, weight_decay=0.5)."""
-    _check_against_torch("adamw", adamw_update, CONFIGS["adamw"], torch.float64, F64_TOL, tiny=False)
-
-
-def check_adamw_tiny_gradients(adamw_update: Callable) -> None:
-    """Float64, |g| ~ 1e-6..1e-4, including the per-step displacement."""
-    _check_against_torch("adamw", adamw_update, TINY_CONFIGS["adamw"], torch.float64, F64_TOL, tiny=True)
-
-
-def check_adamw_float32(adamw_update: Callable) -> None:
-    """Float32 inputs, looser tolerance."""
-    _check_against_torch("adamw", adamw_update, CONFIGS["adamw"], torch.float32, F32_TOL, tiny=False)
-
-
-REFERENCE_CASES = [
-    (check_rmsprop_matches_torch, ref.rmsprop_update),
-    (check_rmsprop_tiny_gradients, ref.rmsprop_update),
-    (check_rmsprop_float32, ref.rmsprop_update),
-    (check_adam_matches_torch, ref.adam_update),
-    (check_adam_tiny_gradients, ref.adam_update),
-    (check_adam_float32, ref.adam_update),
-    (check_adamw_matches_torch, ref.adamw_update),
-    (check_adamw_tiny_gradients, ref.adamw_update),
-    (check_adamw_float32, ref.adamw_update),
-]
+REFERENCE_CASES = [(check(opt, regime), getattr(ref, f"{opt}_update")) for opt in TORCH_ORACLE for regime in REGIMES]
 
 
 @pytest.mark.parametrize(("check", "impl"), REFERENCE_CASES, ids=[c.__name__ for c, _ in REFERENCE_CASES])
@@ -331,27 +273,27 @@ def adamw_ignores_weight_decay(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0
 
 
 MUTANT_CASES = [
-    ("R1-eps-inside-sqrt", rms_eps_inside_sqrt, check_rmsprop_tiny_gradients),
-    ("R2-old-cache", rms_old_cache_in_denominator, check_rmsprop_matches_torch),
-    ("R3-weights-swapped", rms_decay_weights_swapped, check_rmsprop_matches_torch),
-    ("R4-no-sqrt", rms_no_sqrt, check_rmsprop_matches_torch),
-    ("R4-no-sqrt-f32", rms_no_sqrt, check_rmsprop_float32),
-    ("R5-adagrad", rms_adagrad_accumulation, check_rmsprop_matches_torch),
-    ("R7-bias-correction", RmsAdamBiasCorrection(), check_rmsprop_matches_torch),
-    ("R12-hard-coded-alpha", rms_hard_coded_alpha, check_rmsprop_matches_torch),
-    ("A1-no-bias-correction", adam_no_bias_correction, check_adam_matches_torch),
-    ("A1-no-bias-correction-f32", adam_no_bias_correction, check_adam_float32),
-    ("A2-only-m-corrected", adam_only_m_corrected, check_adam_matches_torch),
-    ("A7-eps-inside-sqrt", adam_eps_inside_sqrt, check_adam_tiny_gradients),
-    ("A8-betas-swapped", adam_betas_swapped, check_adam_matches_torch),
-    ("A9-one-minus-beta-wrong-term", adam_one_minus_beta_on_wrong_term, check_adam_matches_torch),
-    ("A11-hard-coded-hyperparameters", adam_hard_coded_hyperparameters, check_adam_matches_torch),
-    ("eps-hat-form", adam_eps_hat, check_adam_tiny_gradients),
-    ("A14-decay-without-lr", adamw_decay_without_lr, check_adamw_matches_torch),
-    ("A15-l2-in-gradient", adamw_l2_in_gradient, check_adamw_matches_torch),
-    ("A15-l2-in-gradient-f32", adamw_l2_in_gradient, check_adamw_float32),
-    ("A16-decay-after-step", adamw_decay_after_step, check_adamw_matches_torch),
-    ("AdamW-as-Adam", adamw_ignores_weight_decay, check_adamw_matches_torch),
+    ("R1-eps-inside-sqrt", rms_eps_inside_sqrt, check("rmsprop", "tiny_gradients")),
+    ("R2-old-cache", rms_old_cache_in_denominator, check("rmsprop", "matches_torch")),
+    ("R3-weights-swapped", rms_decay_weights_swapped, check("rmsprop", "matches_torch")),
+    ("R4-no-sqrt", rms_no_sqrt, check("rmsprop", "matches_torch")),
+    ("R4-no-sqrt-f32", rms_no_sqrt, check("rmsprop", "float32")),
+    ("R5-adagrad", rms_adagrad_accumulation, check("rmsprop", "matches_torch")),
+    ("R7-bias-correction", RmsAdamBiasCorrection(), check("rmsprop", "matches_torch")),
+    ("R12-hard-coded-alpha", rms_hard_coded_alpha, check("rmsprop", "matches_torch")),
+    ("A1-no-bias-correction", adam_no_bias_correction, check("adam", "matches_torch")),
+    ("A1-no-bias-correction-f32", adam_no_bias_correction, check("adam", "float32")),
+    ("A2-only-m-corrected", adam_only_m_corrected, check("adam", "matches_torch")),
+    ("A7-eps-inside-sqrt", adam_eps_inside_sqrt, check("adam", "tiny_gradients")),
+    ("A8-betas-swapped", adam_betas_swapped, check("adam", "matches_torch")),
+    ("A9-one-minus-beta-wrong-term", adam_one_minus_beta_on_wrong_term, check("adam", "matches_torch")),
+    ("A11-hard-coded-hyperparameters", adam_hard_coded_hyperparameters, check("adam", "matches_torch")),
+    ("eps-hat-form", adam_eps_hat, check("adam", "tiny_gradients")),
+    ("A14-decay-without-lr", adamw_decay_without_lr, check("adamw", "matches_torch")),
+    ("A15-l2-in-gradient", adamw_l2_in_gradient, check("adamw", "matches_torch")),
+    ("A15-l2-in-gradient-f32", adamw_l2_in_gradient, check("adamw", "float32")),
+    ("A16-decay-after-step", adamw_decay_after_step, check("adamw", "matches_torch")),
+    ("AdamW-as-Adam", adamw_ignores_weight_decay, check("adamw", "matches_torch")),
 ]
 
 

@@ -21,22 +21,13 @@ import pytest
 import torch
 
 from solutions import optim_reg as ref
+from tests.reference.checking import call_or_fail, expect_value_error
 
 Forward = Callable[..., tuple[torch.Tensor, torch.Tensor]]
 Backward = Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]
 
 Z = 6.0
 STAT_CASES: list[tuple[float, tuple[int, ...]]] = [(0.2, (512, 512)), (0.7, (16, 16, 32, 32))]
-
-
-def _run(label: str, fn: Callable[..., object], *args: object, **kwargs: object) -> object:
-    """Call fn, turning any exception other than AssertionError into an AssertionError."""
-    try:
-        return fn(*args, **kwargs)
-    except AssertionError:
-        raise
-    except Exception as exc:
-        raise AssertionError(f"{label}: raised {type(exc).__name__}: {exc}") from exc
 
 
 def _name(dtype: torch.dtype) -> str:
@@ -53,7 +44,7 @@ def _forward(
     forward: Forward, x: torch.Tensor, p: float, label: str, **kwargs: object
 ) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
     """Run forward; check out and mask shapes/dtype; return out, the raw mask and the mask as a bool array."""
-    result = _run(label, forward, x, p, **kwargs)
+    result = call_or_fail(label, forward, x, p, **kwargs)
     assert isinstance(result, tuple) and len(result) == 2, (
         f"{label}: expected an (out, mask) tuple, got {type(result).__name__}"
     )
@@ -165,14 +156,7 @@ def check_p_one_nonfinite_input(forward: Forward) -> None:
 def check_rejects_bad_p(forward: Forward) -> None:
     """p outside [0, 1] raises ValueError."""
     for p in (-0.1, 1.1):
-        label = f"dropout_forward(x of shape (8, 8), p={p})"
-        try:
-            forward(_input((8, 8)), p)
-        except ValueError:
-            continue
-        except Exception as exc:
-            raise AssertionError(f"{label}: expected ValueError, got {type(exc).__name__}: {exc}") from exc
-        raise AssertionError(f"{label}: expected ValueError, nothing was raised")
+        expect_value_error(f"dropout_forward(x of shape (8, 8), p={p})", forward, _input((8, 8)), p)
 
 
 def check_input_unchanged(forward: Forward) -> None:
@@ -218,7 +202,7 @@ def check_backward(forward: Forward, backward: Backward) -> None:
         x = _input((256, 128))
         _, mask, kept = _forward(forward, x, p, label, generator=torch.Generator().manual_seed(9))
         grad = torch.randn((256, 128), generator=torch.Generator().manual_seed(10))
-        grad_in = _run(label, backward, grad, mask, p)
+        grad_in = call_or_fail(label, backward, grad, mask, p)
         assert isinstance(grad_in, torch.Tensor) and grad_in.shape == grad.shape, (
             f"{label}: expected a tensor of shape (256, 128)"
         )
@@ -238,12 +222,12 @@ def check_module_train(dropout_cls: type[torch.nn.Module]) -> None:
     with torch.random.fork_rng():
         torch.manual_seed(11)
         for args, p, shape in [((0.2,), 0.2, (512, 512)), ((0.7,), 0.7, (16, 16, 32, 32)), ((), 0.5, (512, 512))]:
-            module = _run(f"Dropout({', '.join(map(str, args))})", dropout_cls, *args)
+            module = call_or_fail(f"Dropout({', '.join(map(str, args))})", dropout_cls, *args)
             for dtype in (torch.float32, torch.float64):
                 label = f"Dropout(p={p}) in training mode on x of shape {shape}, {_name(dtype)}"
                 assert module.training, f"{label}: a new module is not in training mode"
                 x = _input(shape, dtype)
-                out = _run(label, module, x)
+                out = call_or_fail(label, module, x)
                 assert isinstance(out, torch.Tensor) and out.shape == x.shape, (
                     f"{label}: expected a tensor of shape {shape}"
                 )
@@ -258,17 +242,17 @@ def check_module_eval(dropout_cls: type[torch.nn.Module]) -> None:
     """After .eval() the module is the identity; .train() turns dropout back on."""
     with torch.random.fork_rng():
         torch.manual_seed(12)
-        module = _run("Dropout(0.5)", dropout_cls, 0.5)
+        module = call_or_fail("Dropout(0.5)", dropout_cls, 0.5)
         for dtype in (torch.float32, torch.float64):
             for shape in [(64, 32), (4, 3, 8, 8)]:
                 label = f"Dropout(p=0.5).eval() on x of shape {shape}, {_name(dtype)}"
                 x = _input(shape, dtype)
-                out = _run(label, module.eval(), x)
+                out = call_or_fail(label, module.eval(), x)
                 assert isinstance(out, torch.Tensor) and torch.equal(out, _input(shape, dtype)), (
                     f"{label}: out differs from x"
                 )
         label = "Dropout(p=0.5).eval().train() on x of shape (64, 32)"
-        out = _run(label, module.train(), _input((64, 32)))
+        out = call_or_fail(label, module.train(), _input((64, 32)))
         assert bool((out == 0).any()), f"{label}: nothing was dropped after .train()"
 
 
@@ -280,10 +264,10 @@ def check_module_autograd(dropout_cls: type[torch.nn.Module]) -> None:
             for dtype in (torch.float32, torch.float64):
                 label = f"Dropout(p={p}) backward on x of shape (8, 4, 16, 16), {_name(dtype)}"
                 x = _input((8, 4, 16, 16), dtype).requires_grad_()
-                out = _run(label, _run(label, dropout_cls, p), x)
+                out = call_or_fail(label, call_or_fail(label, dropout_cls, p), x)
                 kept = (out != 0).detach().numpy()
                 g = torch.randn(x.shape, dtype=dtype, generator=torch.Generator().manual_seed(14))
-                _run(label, out.backward, g)
+                call_or_fail(label, out.backward, g)
                 assert x.grad is not None, f"{label}: x.grad is None"
                 assert x.grad.dtype == dtype, f"{label}: x.grad has dtype {x.grad.dtype}"
                 got = x.grad.numpy()

@@ -16,6 +16,7 @@ import pytest
 import torch
 
 from solutions import optim_reg as ref
+from tests.reference.checking import call_or_fail, expect_value_error
 
 Stopper = type[ref.EarlyStopping]
 NAN = float("nan")
@@ -133,35 +134,22 @@ def check_best_epoch_before_first_call(cls: Stopper) -> None:
     assert es.best_epoch == 0, f"after step(1.0): expected best_epoch 0, got {es.best_epoch}"
 
 
-def _raises_value_error(make: Callable[[], Any]) -> bool:
-    try:
-        make()
-    except ValueError:
-        return True
-    return False
-
-
 def check_invalid_mode(cls: Stopper) -> None:
     """mode="auto" is rejected."""
-    assert _raises_value_error(lambda: cls(mode="auto")), 'EarlyStopping(mode="auto") did not raise ValueError'
+    expect_value_error('EarlyStopping(mode="auto")', cls, mode="auto")
 
 
 def check_negative_patience(cls: Stopper) -> None:
     """patience=-1 is rejected."""
-    assert _raises_value_error(lambda: cls(patience=-1)), "EarlyStopping(patience=-1) did not raise ValueError"
+    expect_value_error("EarlyStopping(patience=-1)", cls, patience=-1)
 
 
 def check_tensor_metric(cls: Stopper) -> None:
     """0-dim tensors (requiring grad, as from a validation pass without no_grad) act like floats."""
     metrics = [torch.tensor(x, requires_grad=True) for x in KERAS_TRACE]
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "Converting a tensor with requires_grad=True", UserWarning)
-            es = expect(cls, metrics, 2, 1, patience=1)
-    except AssertionError:
-        raise
-    except Exception as error:
-        raise AssertionError(f"Keras trace as 0-dim tensors requiring grad: step raised {error!r}") from error
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Converting a tensor with requires_grad=True", UserWarning)
+        es = call_or_fail("Keras trace as 0-dim tensors requiring grad", expect, cls, metrics, 2, 1, patience=1)
     assert float(es.best) == pytest.approx(0.9), f"Keras trace as tensors: expected best 0.9, got {es.best}"
 
 
@@ -187,7 +175,9 @@ def check_restore_best_weights(cls: Stopper) -> None:
         if es.step(loss, model):
             stop = epoch
             break
-    assert (stop, es.best_epoch) == (5, 2), f"{losses}, patience=3: expected stop 5, best 2, got {stop}, {es.best_epoch}"
+    assert (stop, es.best_epoch) == (5, 2), (
+        f"{losses}, patience=3: expected stop 5, best 2, got {stop}, {es.best_epoch}"
+    )
     es.restore(model)
     wrong = _wrong_entries(model, 2)
     assert not wrong, f"after restore: entries not at their epoch-2 value 2: {wrong}"
@@ -254,7 +244,9 @@ class TiesImprove(ref.EarlyStopping):
 class ModeIgnored(ref.EarlyStopping):
     """E9: always minimizes."""
 
-    def __init__(self, patience: int = 5, min_delta: float = 0.0, mode: str = "min", restore_best_weights: bool = False):
+    def __init__(
+        self, patience: int = 5, min_delta: float = 0.0, mode: str = "min", restore_best_weights: bool = False
+    ):
         super().__init__(patience, min_delta, "min", restore_best_weights)
 
 
@@ -333,14 +325,18 @@ class ShouldStopNotSet(ref.EarlyStopping):
 class AcceptsAnyMode(ref.EarlyStopping):
     """No validation of mode (an unknown mode silently minimizes)."""
 
-    def __init__(self, patience: int = 5, min_delta: float = 0.0, mode: str = "min", restore_best_weights: bool = False):
+    def __init__(
+        self, patience: int = 5, min_delta: float = 0.0, mode: str = "min", restore_best_weights: bool = False
+    ):
         super().__init__(patience, min_delta, mode if mode in ("min", "max") else "min", restore_best_weights)
 
 
 class AcceptsNegativePatience(ref.EarlyStopping):
     """No validation of patience (a negative one acts as 0)."""
 
-    def __init__(self, patience: int = 5, min_delta: float = 0.0, mode: str = "min", restore_best_weights: bool = False):
+    def __init__(
+        self, patience: int = 5, min_delta: float = 0.0, mode: str = "min", restore_best_weights: bool = False
+    ):
         super().__init__(max(patience, 0), min_delta, mode, restore_best_weights)
 
 
@@ -449,9 +445,7 @@ def test_reference_passes(check: Callable[[Stopper], None]) -> None:
     check(ref.EarlyStopping)
 
 
-@pytest.mark.parametrize(
-    ("check", "mutant"), MUTANT_CASES, ids=[f"{c.__name__}-{m.__name__}" for c, m in MUTANT_CASES]
-)
+@pytest.mark.parametrize(("check", "mutant"), MUTANT_CASES, ids=[f"{c.__name__}-{m.__name__}" for c, m in MUTANT_CASES])
 def test_check_catches_mutant(check: Callable[[Stopper], None], mutant: Stopper) -> None:
     with pytest.raises(AssertionError):
         check(mutant)

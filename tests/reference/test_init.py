@@ -24,6 +24,7 @@ import pytest
 import torch
 
 from solutions import optim_reg as ref
+from tests.reference.checking import call_or_fail, expect_value_error
 
 Shape = tuple[int, ...]
 Init = Callable[..., torch.Tensor]
@@ -45,27 +46,6 @@ HE_CASES: list[tuple[Shape, str]] = [
     ((32, 16, 3, 5), "fan_in"),
     ((32, 16, 3, 5), "fan_out"),
 ]
-
-
-def _run(label: str, fn: Callable[..., object], *args: object, **kwargs: object) -> object:
-    """Call fn, turning any exception other than AssertionError into an AssertionError."""
-    try:
-        return fn(*args, **kwargs)
-    except AssertionError:
-        raise
-    except Exception as exc:
-        raise AssertionError(f"{label}: raised {type(exc).__name__}: {exc}") from exc
-
-
-def _expect_value_error(label: str, fn: Callable[..., object], *args: object, **kwargs: object) -> None:
-    """Assert that fn(*args, **kwargs) raises ValueError."""
-    try:
-        fn(*args, **kwargs)
-    except ValueError:
-        return
-    except Exception as exc:
-        raise AssertionError(f"{label}: expected ValueError, got {type(exc).__name__}: {exc}") from exc
-    raise AssertionError(f"{label}: expected ValueError, nothing was raised")
 
 
 def _torch_fans(shape: Shape) -> tuple[int, int]:
@@ -91,7 +71,7 @@ def _check_distribution(draw: Callable[..., object], shape: Shape, kind: str, st
     chunks: list[np.ndarray] = []
     n = 0
     while n < N_MIN:
-        w = _run(label, draw, generator=g)
+        w = call_or_fail(label, draw, generator=g)
         assert isinstance(w, torch.Tensor), f"{label}: returned {type(w).__name__}, not a torch.Tensor"
         assert tuple(w.shape) == shape, f"{label}: returned shape {tuple(w.shape)}"
         chunks.append(w.detach().numpy().astype(np.float64).ravel())
@@ -125,11 +105,11 @@ def _check_distribution(draw: Callable[..., object], shape: Shape, kind: str, st
 def check_compute_fans(compute_fans: Callable[[Shape], tuple[int, int]]) -> None:
     """(fan_in, fan_out) equal torch.nn.init's for linear and conv shapes; < 2 dims raise ValueError."""
     for shape in FAN_SHAPES:
-        got = _run(f"compute_fans({shape})", compute_fans, shape)
+        got = call_or_fail(f"compute_fans({shape})", compute_fans, shape)
         expected = _torch_fans(shape)
         assert tuple(got) == expected, f"compute_fans({shape}) = {got}, expected (fan_in, fan_out) = {expected}"
     for shape in [(5,), ()]:
-        _expect_value_error(f"compute_fans({shape})", compute_fans, shape)
+        expect_value_error(f"compute_fans({shape})", compute_fans, shape)
 
 
 def check_xavier_uniform(xavier_uniform: Init) -> None:
@@ -168,7 +148,7 @@ def check_dtype_and_shape(init: Init) -> None:
     """A float32 torch.Tensor of exactly the requested shape."""
     for shape in [(3, 4), (6, 2, 3, 3)]:
         label = f"{getattr(init, '__name__', 'init')}(shape={shape})"
-        w = _run(label, init, shape, generator=torch.Generator().manual_seed(0))
+        w = call_or_fail(label, init, shape, generator=torch.Generator().manual_seed(0))
         assert isinstance(w, torch.Tensor), f"{label}: returned {type(w).__name__}, not a torch.Tensor"
         assert w.dtype == torch.float32, f"{label}: dtype {w.dtype}, expected torch.float32"
         assert tuple(w.shape) == shape, f"{label}: shape {tuple(w.shape)}, expected {shape}"
@@ -179,24 +159,24 @@ def check_generator(init: Init) -> None:
     shape = (64, 32)
     label = f"{getattr(init, '__name__', 'init')}(shape={shape})"
     g = torch.Generator().manual_seed(7)
-    first = _run(label, init, shape, generator=g)
-    again = _run(label, init, shape, generator=torch.Generator().manual_seed(7))
+    first = call_or_fail(label, init, shape, generator=g)
+    again = call_or_fail(label, init, shape, generator=torch.Generator().manual_seed(7))
     assert torch.equal(first, again), f"{label}: two generators seeded 7 gave different tensors"
-    second = _run(label, init, shape, generator=g)
+    second = call_or_fail(label, init, shape, generator=g)
     assert not torch.equal(first, second), f"{label}: two successive draws from one generator are identical"
-    a, b = _run(label, init, shape), _run(label, init, shape)
+    a, b = call_or_fail(label, init, shape), call_or_fail(label, init, shape)
     assert not torch.equal(a, b), f"{label}: two successive draws without a generator are identical"
 
 
 def check_rejects_1d(init: Init) -> None:
     """A shape with fewer than 2 dimensions raises ValueError."""
-    _expect_value_error(f"{getattr(init, '__name__', 'init')}(shape=(5,))", init, (5,))
+    expect_value_error(f"{getattr(init, '__name__', 'init')}(shape=(5,))", init, (5,))
 
 
 def check_bad_mode(he_init: Init) -> None:
     """mode other than "fan_in" / "fan_out" raises ValueError."""
     for mode in ["fan_avg", "in", ""]:
-        _expect_value_error(f"{getattr(he_init, '__name__', 'he')}((4, 3), mode={mode!r})", he_init, (4, 3), mode=mode)
+        expect_value_error(f"{getattr(he_init, '__name__', 'he')}((4, 3), mode={mode!r})", he_init, (4, 3), mode=mode)
 
 
 # --- torch.nn.init wrapped in the assignment's signatures (the checks must accept it too) ---

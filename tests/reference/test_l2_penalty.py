@@ -15,21 +15,12 @@ import pytest
 import torch
 
 from solutions import optim_reg as ref
+from tests.reference.checking import call_or_fail
 
 Penalty = Callable[[Iterable[torch.Tensor], float], torch.Tensor]
 
 SHAPES: list[tuple[int, ...]] = [(64, 32), (32,), (4, 3, 5, 5), ()]
 LAMS: list[float] = [0.0123, 0.5, 3.0]
-
-
-def _run(label: str, fn: Callable[..., object], *args: object) -> object:
-    """Call fn, turning any exception other than AssertionError into an AssertionError."""
-    try:
-        return fn(*args)
-    except AssertionError:
-        raise
-    except Exception as exc:
-        raise AssertionError(f"{label}: raised {type(exc).__name__}: {exc}") from exc
 
 
 def _params(dtype: torch.dtype, seed: int = 0) -> list[torch.Tensor]:
@@ -45,7 +36,7 @@ def _expected(params: list[torch.Tensor], lam: float) -> float:
 
 def _penalty(l2_penalty: Penalty, params: Iterable[torch.Tensor], lam: float, label: str) -> torch.Tensor:
     """Call l2_penalty and check that it returned a 0-dim tensor."""
-    value = _run(label, l2_penalty, params, lam)
+    value = call_or_fail(label, l2_penalty, params, lam)
     assert isinstance(value, torch.Tensor), f"{label}: returned {type(value).__name__}, not a torch.Tensor"
     assert value.dim() == 0, f"{label}: returned a tensor of shape {tuple(value.shape)}, expected 0-dim"
     return value
@@ -65,7 +56,7 @@ def check_gradient(l2_penalty: Penalty) -> None:
     for lam in LAMS:
         params = _params(torch.float32, seed=1)
         label = f"l2_penalty(list of float32 tensors of shapes {SHAPES}, lam={lam}).backward()"
-        _run(label, _penalty(l2_penalty, params, lam, label).backward)
+        call_or_fail(label, _penalty(l2_penalty, params, lam, label).backward)
         for w in params:
             assert w.grad is not None, f"{label}: the tensor of shape {tuple(w.shape)} got no gradient"
             want = lam * w.detach()
@@ -90,7 +81,7 @@ def check_iterable_params(l2_penalty: Penalty) -> None:
     assert math.isclose(value.item(), _expected(list(model.parameters()), 0.1), rel_tol=1e-5), (
         f"{label}: wrong value {value.item():.8g}"
     )
-    _run(label, value.backward)
+    call_or_fail(label, value.backward)
     for name, w in model.named_parameters():
         assert w.grad is not None and torch.allclose(w.grad, 0.1 * w.detach(), rtol=1e-6, atol=0.0), (
             f"{label}: grad of {name} != lam * w"
@@ -106,7 +97,7 @@ def check_float64(l2_penalty: Penalty) -> None:
     assert math.isclose(value.item(), _expected(params, 0.3), rel_tol=1e-12), (
         f"{label} = {value.item():.17g}, expected {_expected(params, 0.3):.17g}"
     )
-    _run(label, value.backward)
+    call_or_fail(label, value.backward)
     for w in params:
         assert w.grad is not None and w.grad.dtype == torch.float64, (
             f"{label}: the tensor of shape {tuple(w.shape)} got no float64 gradient"

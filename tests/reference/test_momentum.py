@@ -21,6 +21,7 @@ import pytest
 import torch
 
 from solutions import optim_reg as ref
+from tests.reference.checking import assert_close_steps, call_or_fail
 
 STEPS = 60
 SHAPES: list[tuple[int, ...]] = [(), (7,), (5, 4), (3, 2, 3, 3)]
@@ -28,7 +29,12 @@ F64_TOL = (1e-11, 1e-13)
 F32_TOL = (1e-4, 1e-6)
 SPEC_DEFAULTS = {"lr": 0.01, "beta": 0.9}
 # {} means: call the implementation without hyper-parameter keywords and expect SPEC_DEFAULTS.
-CONSTANT_CONFIGS: list[dict[str, float]] = [{}, {"lr": 0.1, "beta": 0.5}, {"lr": 0.05, "beta": 0.99}, {"lr": 0.2, "beta": 0.0}]
+CONSTANT_CONFIGS: list[dict[str, float]] = [
+    {},
+    {"lr": 0.1, "beta": 0.5},
+    {"lr": 0.05, "beta": 0.99},
+    {"lr": 0.2, "beta": 0.0},
+]
 # (hyper-parameters, curvatures c, one per coordinate); every (beta, lr, c) here is stable: spectral radius of A < 1.
 QUADRATIC_CONFIGS: list[tuple[dict[str, float], list[float]]] = [
     ({}, [0.5, 2.0, 10.0, 50.0, 150.0]),
@@ -45,33 +51,11 @@ def _trajectory(
     w, v = w0.clone(), torch.zeros_like(w0)
     ws, vs = [], []
     for k in range(1, STEPS + 1):
-        try:
-            w, v = (torch.as_tensor(x).detach() for x in impl(w.clone(), grad_of(w), v.clone(), **hp))
-        except Exception as exc:
-            raise AssertionError(f"{label}: step {k} raised {type(exc).__name__}: {exc}") from exc
+        out = call_or_fail(f"{label}: step {k}", impl, w.clone(), grad_of(w), v.clone(), **hp)
+        w, v = (torch.as_tensor(x).detach() for x in out)
         ws.append(w)
         vs.append(v)
     return torch.stack(ws), torch.stack(vs)
-
-
-def _assert_close(actual: torch.Tensor, expected: torch.Tensor, tol: tuple[float, float], what: str) -> None:
-    """Raise AssertionError naming the first failing step unless |a - e| <= rtol*|e| + atol*max|e| everywhere."""
-    rtol, atol = tol
-    if actual.shape != expected.shape:
-        raise AssertionError(f"{what}: shape {tuple(actual.shape[1:])}, expected {tuple(expected.shape[1:])}")
-    a, e = actual.to(torch.float64), expected.to(torch.float64)
-    if not torch.isfinite(a).all():
-        step = int(torch.nonzero(~torch.isfinite(a))[0, 0]) + 1
-        raise AssertionError(f"{what}: non-finite value at step {step}")
-    err = (a - e).abs()
-    bad = err > rtol * e.abs() + atol * e.abs().max()
-    if bad.any():
-        step = int(torch.nonzero(bad)[0, 0])
-        worst = int(err[step].argmax())
-        raise AssertionError(
-            f"{what}: differs from the closed form at step {step + 1}: max |diff| {err[step].max().item():.3e}, "
-            f"e.g. got {a[step].flatten()[worst].item():.17g}, expected {e[step].flatten()[worst].item():.17g}"
-        )
 
 
 def _check_constant_gradient(impl: Callable, dtype: torch.dtype, tol: tuple[float, float]) -> None:
@@ -84,8 +68,9 @@ def _check_constant_gradient(impl: Callable, dtype: torch.dtype, tol: tuple[floa
             label = f"constant gradient, {hp or 'defaults'}, shape {shape}, {dtype}"
             w, v = _trajectory(impl, w0.to(dtype), lambda _: g.to(dtype), hp, label)
             k = torch.arange(1, STEPS + 1, dtype=torch.float64).reshape(-1, *[1] * len(shape))
-            _assert_close(v, (1 - beta**k) * g, tol, f"{label}: velocity")
-            _assert_close(w, w0 - lr * g * (k - beta * (1 - beta**k) / (1 - beta)), tol, f"{label}: param")
+            assert_close_steps(v, (1 - beta**k) * g, tol, f"{label}: velocity", "the closed form")
+            expected_w = w0 - lr * g * (k - beta * (1 - beta**k) / (1 - beta))
+            assert_close_steps(w, expected_w, tol, f"{label}: param", "the closed form")
 
 
 def check_momentum_constant_gradient(sgd_momentum_update: Callable) -> None:
@@ -109,9 +94,11 @@ def check_momentum_quadratic(sgd_momentum_update: Callable) -> None:
         A = np.empty((len(c), 2, 2))
         A[:, 0, 0], A[:, 0, 1], A[:, 1, 0], A[:, 1, 1] = beta, (1 - beta) * c, -lr * beta, 1 - lr * (1 - beta) * c
         x0 = np.stack([np.zeros_like(c), w0.numpy()], -1)[..., None]
-        expected = torch.from_numpy(np.stack([(np.linalg.matrix_power(A, k) @ x0)[..., 0] for k in range(1, STEPS + 1)]))
-        _assert_close(v, expected[..., 0], F64_TOL, f"{label}: velocity")
-        _assert_close(w, expected[..., 1], F64_TOL, f"{label}: param")
+        expected = torch.from_numpy(
+            np.stack([(np.linalg.matrix_power(A, k) @ x0)[..., 0] for k in range(1, STEPS + 1)])
+        )
+        assert_close_steps(v, expected[..., 0], F64_TOL, f"{label}: velocity", "the closed form")
+        assert_close_steps(w, expected[..., 1], F64_TOL, f"{label}: param", "the closed form")
 
 
 CHECKS = [check_momentum_constant_gradient, check_momentum_quadratic, check_momentum_float32]
@@ -129,7 +116,10 @@ def test_torch_sgd_with_dampening_is_not_an_oracle() -> None:
     """
     lr, beta = 0.1, 0.9
     gen = torch.Generator().manual_seed(0)
-    w0, grads = torch.randn(4, generator=gen, dtype=torch.float64), torch.randn(10, 4, generator=gen, dtype=torch.float64)
+    w0, grads = (
+        torch.randn(4, generator=gen, dtype=torch.float64),
+        torch.randn(10, 4, generator=gen, dtype=torch.float64),
+    )
     p = w0.clone().requires_grad_(True)
     opt = torch.optim.SGD([p], lr=lr, momentum=beta, dampening=beta)
     w, v = w0.clone(), torch.zeros_like(w0)
