@@ -15,6 +15,7 @@ from typing import Literal
 import nbformat
 
 from autograder.authoring.source import SourceCell, SourceError
+from autograder.conventions import EXPERIMENT_MARK
 
 Version = Literal["solution", "template"]
 
@@ -98,7 +99,8 @@ def cell_text(cell: SourceCell, version: Version, where: str) -> str:
             out.extend(_stub(region, cell.kind, out))
         else:
             out.extend(region.lines)
-    return "\n".join(out).strip("\n")
+    text = "\n".join(out).strip("\n")
+    return f"{EXPERIMENT_MARK}\n{text}" if cell.experiment else text
 
 
 def solution_lines(cells: list[SourceCell], name: str) -> list[str]:

@@ -4,7 +4,8 @@ The source is Markdown, so the teaching text reads naturally in any editor and d
 
 - text outside code fences becomes markdown cells; a line ``+++`` starts a new markdown cell;
 - each fenced block opened with ```` ```python ```` becomes a code cell; ```` ```python reference ````
-  marks a cell whose definitions are also the assignment's reference implementation;
+  marks a cell whose definitions are also the assignment's reference implementation; ```` ```python experiment ````
+  marks an experiment, which the grader skips except for its definitions (its first line says so);
 - solution regions (``# BEGIN SOLUTION`` / ``# END SOLUTION`` in code,
   ``<!-- BEGIN SOLUTION -->`` / ``<!-- END SOLUTION -->`` in text) are kept in the solution
   notebook and replaced by stubs in the student template (see :mod:`autograder.authoring.render`).
@@ -17,7 +18,7 @@ from typing import Literal
 
 CELL_BREAK = "+++"
 FENCE = "```"
-CELL_ROLES = ("reference",)
+CELL_ROLES = ("reference", "experiment")
 
 
 class SourceError(ValueError):
@@ -29,6 +30,7 @@ class SourceCell:
     kind: Literal["markdown", "code"]
     text: str
     reference: bool = False
+    experiment: bool = False
 
 
 def parse_source(text: str, name: str = "<source>") -> list[SourceCell]:
@@ -36,7 +38,7 @@ def parse_source(text: str, name: str = "<source>") -> list[SourceCell]:
     cells: list[SourceCell] = []
     markdown: list[str] = []
     code: list[str] | None = None
-    reference = False
+    roles: list[str] = []
     fence_line = 0
 
     def flush_markdown() -> None:
@@ -48,7 +50,8 @@ def parse_source(text: str, name: str = "<source>") -> list[SourceCell]:
     for number, line in enumerate(text.splitlines(), start=1):
         if code is not None:
             if line.rstrip() == FENCE:
-                cells.append(SourceCell("code", "\n".join(code).strip("\n"), reference))
+                body = "\n".join(code).strip("\n")
+                cells.append(SourceCell("code", body, "reference" in roles, "experiment" in roles))
                 code = None
             else:
                 code.append(line)
@@ -56,11 +59,11 @@ def parse_source(text: str, name: str = "<source>") -> list[SourceCell]:
             words = line[len(FENCE) :].split()
             if not words or words[0] != "python" or any(w not in CELL_ROLES for w in words[1:]):
                 raise SourceError(
-                    f"{name}, line {number}: a code cell must open with ```python or "
-                    f"```python reference, not {line.strip()!r}."
+                    f"{name}, line {number}: a code cell must open with ```python, optionally followed by "
+                    f"{' or '.join(CELL_ROLES)}, not {line.strip()!r}."
                 )
             flush_markdown()
-            code, reference, fence_line = [], "reference" in words[1:], number
+            code, roles, fence_line = [], words[1:], number
         elif line.strip() == CELL_BREAK:
             flush_markdown()
         else:

@@ -1,0 +1,121 @@
+"""Execute a notebook's code cells the way IPython would, minus everything a grader must not do.
+
+Each cell is transformed by IPython's own input transformer, so ``%magics`` and ``!shell`` lines become
+calls on ``get_ipython()``; the shell object given here never runs shell commands, runs the code that
+``%time``/``%%time``-style magics wrap, and ignores the rest. A cell whose first line is EXPERIMENT_MARK
+runs only its imports, definitions and literal assignments: the notebook's experiments are for students,
+and skipping their training loops keeps grading fast. Cells are compiled with the file name
+``<cell N>``, which is how the forbidden-call recorder recognises student code.
+"""
+
+from __future__ import annotations
+
+import ast
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from IPython.core.inputtransformer2 import TransformerManager
+
+from autograder.conventions import EXPERIMENT_MARK
+from autograder.probes.forbidden import CELL_FILENAME_PREFIX
+
+
+_RUN_WRAPPED = {"time", "timeit", "prun", "capture", "debug"}
+_NOT_RUN = {"bash", "sh", "script", "system", "sx", "writefile", "run", "perl", "ruby", "html", "javascript", "js"}
+
+
+@dataclass(frozen=True)
+class CellOutcome:
+    cell: int
+    status: str  # "ok", "error", "skipped-work"
+    error_type: str = ""
+    message: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"cell": self.cell, "status": self.status, "error_type": self.error_type, "message": self.message}
+
+
+class GraderShell:
+    """What ``get_ipython()`` returns while grading: magics that only wrap code run it; nothing else runs."""
+
+    def __init__(self, namespace: dict[str, Any], cell: int) -> None:
+        self.namespace, self.cell, self.user_ns = namespace, cell, namespace
+        self.notes: list[str] = []
+
+    def run_line_magic(self, name: str, line: str, _stack_depth: int = 1) -> None:
+        if name in _RUN_WRAPPED and line.strip():
+            _exec(_transform(line), self.namespace, self.cell)
+        elif name not in {"matplotlib", "load_ext", "config", "autoreload", "aimport", "pip", "conda", "env"}:
+            self.notes.append(f"%{name} is ignored by the grader")
+
+    def run_cell_magic(self, name: str, line: str, cell: str) -> None:
+        if name in _RUN_WRAPPED:
+            _exec(_transform(cell), self.namespace, self.cell)
+        else:
+            self.notes.append(f"%%{name} cells are not run by the grader")
+
+    def system(self, cmd: str) -> None:
+        self.notes.append("shell commands (!...) are not run by the grader")
+
+    def getoutput(self, cmd: str, split: bool = True) -> list[str]:
+        self.notes.append("shell commands (!...) are not run by the grader")
+        return []
+
+    def magic(self, line: str) -> None:
+        name, _, rest = line.partition(" ")
+        self.run_line_magic(name.lstrip("%"), rest)
+
+
+_transformer = TransformerManager()
+
+
+def _transform(source: str) -> str:
+    return _transformer.transform_cell(source)
+
+
+def _exec(code: str, namespace: dict[str, Any], cell: int) -> None:
+    exec(compile(code, f"{CELL_FILENAME_PREFIX}{cell}>", "exec"), namespace)
+
+
+def definitions_only(tree: ast.Module) -> ast.Module:
+    """Keep imports, function and class definitions, and assignments of literal values."""
+
+    def keep(node: ast.stmt) -> bool:
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return True
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            try:
+                ast.literal_eval(node.value)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                return False
+            return True
+        return False
+
+    return ast.Module([node for node in tree.body if keep(node)], type_ignores=[])
+
+
+def run_cell(source: str, namespace: dict[str, Any], cell: int) -> CellOutcome:
+    """Run one cell in namespace; exceptions are caught and described, never propagated."""
+    shell = GraderShell(namespace, cell)
+    namespace["get_ipython"] = lambda: shell
+    try:
+        code = _transform(source)
+        if source.lstrip().startswith(EXPERIMENT_MARK):
+            tree = definitions_only(ast.parse(code, f"{CELL_FILENAME_PREFIX}{cell}>"))
+            exec(compile(tree, f"{CELL_FILENAME_PREFIX}{cell}>", "exec"), namespace)
+            return CellOutcome(cell, "skipped-work")
+        _exec(code, namespace, cell)
+    except BaseException as exc:  # noqa: BLE001 - a student cell may raise anything, SystemExit included
+        return CellOutcome(cell, "error", type(exc).__name__, _last_line(exc, cell))
+    return CellOutcome(cell, "ok", message="; ".join(dict.fromkeys(shell.notes)))
+
+
+def _last_line(exc: BaseException, cell: int) -> str:
+    """The error as a student would read it: the exception and the line of their cell where it happened."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(CELL_FILENAME_PREFIX)]
+    where = f" (line {frames[-1].lineno})" if frames else ""
+    if isinstance(exc, SyntaxError):
+        where = f" (line {exc.lineno})" if exc.lineno else ""
+        return f"SyntaxError{where}: {exc.msg}"
+    return f"{type(exc).__name__}{where}: {str(exc)[:500]}"
