@@ -62,6 +62,33 @@ def build(args: argparse.Namespace) -> int:
     return status
 
 
+def grade(args: argparse.Namespace) -> int:
+    """Grade notebooks; exit 1 only when the grader itself failed, never because a submission did."""
+    from autograder.grading.batch import GraderFailure, grade_batch, stderr_progress
+    from autograder.worker.session import Limits
+
+    limits = Limits(cell=args.cell_timeout, probe=args.call_timeout, submission=args.submission_timeout)
+    try:
+        outcome = grade_batch(args.paths, args.out, jobs=args.jobs, limits=limits, progress=stderr_progress)
+    except FileNotFoundError as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return 2
+    except GraderFailure as exc:
+        print(f"autograder: the grader failed: {exc}", file=sys.stderr)
+        return 1
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    total = sum(outcome.max_points.values())
+    for result in outcome.results:
+        status = f"not graded: {result.problem}" if result.problem else f"{result.score:g}/{total:g}"
+        print(f"{result.name}: {status}")
+    print(f"Wrote {len(outcome.results)} results and {args.out / 'grades.csv'}")
+    if outcome.grader_errors:
+        print(f"autograder: {outcome.grader_errors} tests failed inside the grader itself; see results.json", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -71,6 +98,16 @@ def main(argv: list[str] | None = None) -> int:
     p_build.add_argument("--check", action="store_true", help="write nothing; exit 1 if a generated file is stale")
     p_build.add_argument("--verify", action="store_true", help="also run both notebooks in a Jupyter kernel")
     p_build.set_defaults(run=build)
+    p_grade = commands.add_parser("grade", help="grade notebooks (files or folders) with the hidden graders")
+    p_grade.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a notebook or a folder of notebooks")
+    p_grade.add_argument("--out", type=Path, required=True, help="where results.json files and grades.csv go")
+    p_grade.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default: 1)")
+    p_grade.add_argument("--cell-timeout", type=float, default=20.0, help="seconds per notebook cell (default: 20)")
+    p_grade.add_argument("--call-timeout", type=float, default=20.0, help="seconds per graded call (default: 20)")
+    p_grade.add_argument(
+        "--submission-timeout", type=float, default=180.0, help="seconds per submission in all (default: 180)"
+    )
+    p_grade.set_defaults(run=grade)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

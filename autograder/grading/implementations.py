@@ -24,7 +24,7 @@ class StudentError(Exception):
 
 
 class Implementation(Protocol):
-    def probe(self, name: str, forbidden_log: list[str] | None = None, **params: Any) -> dict[str, Any]: ...
+    def probe(self, name: str, /, forbidden_log: list[str] | None = None, **params: Any) -> dict[str, Any]: ...
 
 
 def run_probe(namespace: Namespace, name: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -34,12 +34,19 @@ def run_probe(namespace: Namespace, name: str, params: Mapping[str, Any]) -> dic
     """
     with recording_forbidden_calls() as forbidden:
         try:
-            result = PROBES[name](namespace, **params)
+            result = PROBES[name](_Defined(namespace), **params)
         except ProbeError as exc:
             return {"error": {"type": "ProbeError", "message": str(exc)}, "forbidden": list(forbidden)}
         except BaseException as exc:  # noqa: BLE001 - student code may raise anything, even SystemExit
             return {"error": _describe(exc), "forbidden": list(forbidden)}
     return {"result": result, "forbidden": list(forbidden)}
+
+
+class _Defined(dict):
+    """The submission's names; asking for one it does not define is the student's error, said plainly."""
+
+    def __missing__(self, key: str) -> Any:
+        raise ProbeError(f"{key} is not defined at the top level of your notebook")
 
 
 def _describe(exc: BaseException) -> dict[str, str]:
@@ -58,7 +65,7 @@ def unwrap(outcome: Mapping[str, Any], forbidden_log: list[str] | None = None) -
         forbidden_log.extend(outcome.get("forbidden", []))
     if "error" in outcome:
         error = outcome["error"]
-        if error.get("type") == "ProbeError":
+        if error.get("type") in ("ProbeError", "Timeout", "Crashed"):
             raise StudentError(error["message"])
         raise StudentError(f"your code raised {error.get('type')}{error.get('where', '')}: {error.get('message')}")
     return outcome["result"]
@@ -71,7 +78,7 @@ class InProcess:
         self.namespace = namespace
         self._cache: dict[str, dict[str, Any]] = {}
 
-    def probe(self, name: str, forbidden_log: list[str] | None = None, **params: Any) -> dict[str, Any]:
+    def probe(self, name: str, /, forbidden_log: list[str] | None = None, **params: Any) -> dict[str, Any]:
         key = name + json.dumps(params, sort_keys=True)
         if key not in self._cache:
             self._cache[key] = wire.decode(wire.encode(run_probe(self.namespace, name, params)))

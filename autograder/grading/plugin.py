@@ -43,7 +43,7 @@ class Student:
     question: str = ""
     forbidden: dict[str, list[str]] = field(default_factory=dict)
 
-    def probe(self, name: str, **params: Any) -> dict[str, Any]:
+    def probe(self, name: str, /, **params: Any) -> dict[str, Any]:
         log = self.forbidden.setdefault(self.question, [])
         return self.implementation.probe(name, forbidden_log=log, **params)
 
@@ -97,7 +97,8 @@ def run_graders(assignment: str, student: Implementation, reference: Implementat
     importlib.import_module(f"autograder.probes.{assignment}")  # registers the probes the graders ask for
     plugin = GradingPlugin(student, reference)
     folder = GRADERS_DIR / assignment
-    args = [str(folder), "-p", "no:terminal", "-p", "no:cacheprovider", "--assert=plain",
+    args = [str(folder), "-p", "no:terminal", "-p", "no:cacheprovider", "-p", "no:unraisableexception",
+            "-p", "no:threadexception", "-p", "no:faulthandler", "-p", "no:legacypath", "--assert=plain",
             "-c", str(GRADERS_DIR / "pytest.ini"), "--rootdir", str(GRADERS_DIR), "--import-mode=importlib"]  # fmt: skip
     code = pytest.main(args, plugins=[plugin])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):

@@ -1,0 +1,182 @@
+"""Grade a batch of notebooks: each in its own worker session, scored by the hidden graders in this process.
+
+Start-up order matters: the warm modules are imported and the zygotes forked *before* the reference and the
+hidden graders are imported, so no worker ever holds them. The reference is then graded as if it were a
+submission: that proves the graders work and gives each question's maximum. With ``jobs`` > 1, grader
+processes are forked, each with its own zygote, and report plain JSON summaries back to this one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.grading.report import SubmissionResult, write_grades, write_results
+from autograder.grading.submissions import Submission, find_notebooks, read_submission, unique_names
+from autograder.worker.session import Limits
+from autograder.worker.zygote import Zygote, warm_up
+
+ASSIGNMENT = "optim_reg"
+
+
+class GraderFailure(RuntimeError):
+    """The grader itself is broken (not a submission); the message says what failed."""
+
+
+@dataclass
+class BatchOutcome:
+    results: list[SubmissionResult]
+    max_points: dict[str, float]
+
+    @property
+    def grader_errors(self) -> int:
+        return sum(r.grader_errors for r in self.results)
+
+
+def grade_one(zygote: Zygote, submission: Submission, limits: Limits) -> SubmissionResult:
+    """Grade one submission in a fresh session of the given zygote."""
+    from autograder.grading.implementations import reference
+    from autograder.grading.plugin import run_graders
+    from autograder.grading.remote import RemoteSubmission
+
+    started = time.perf_counter()
+    if submission.problem:
+        return SubmissionResult(submission.name, problem=submission.problem)
+    remote = RemoteSubmission(zygote, list(submission.cells), limits)
+    try:
+        tests = run_graders(ASSIGNMENT, remote, reference(ASSIGNMENT))
+    finally:
+        remote.close()
+    result = SubmissionResult(submission.name, tests, remote.cell_outcomes, seconds=time.perf_counter() - started)
+    if remote.dead and not remote.cell_outcomes:
+        result.problem = f"It could not be run: {remote.dead}."
+    return result
+
+
+def _max_points() -> dict[str, float]:
+    """Each question's maximum, from grading the reference; GraderFailure unless it earns full marks."""
+    import importlib
+
+    from autograder.grading.implementations import reference
+    from autograder.grading.plugin import run_graders
+
+    questions = importlib.import_module(f"autograder.graders.{ASSIGNMENT}.questions").QUESTIONS
+    tests = run_graders(ASSIGNMENT, reference(ASSIGNMENT), reference(ASSIGNMENT))
+    failed = [f"[{t.question}] {t.name}: {t.feedback}" for t in tests if not t.passed]
+    if failed:
+        raise GraderFailure("the reference solution does not pass the hidden graders: " + "; ".join(failed))
+    return {q: sum(t.max_points for t in tests if t.question == q) for q in questions}
+
+
+def grade_batch(
+    paths: list[Path], out: Path, jobs: int = 1, limits: Limits = Limits(), progress: Callable[[str], None] = print
+) -> BatchOutcome:
+    notebooks = find_notebooks(paths)
+    submissions = [read_submission(p, n) for p, n in zip(notebooks, unique_names(notebooks))]
+    warm_up()
+    jobs = max(1, min(jobs, len(submissions)))
+    zygotes = [Zygote() for _ in range(jobs)]
+    try:
+        max_points = _max_points()
+        out.mkdir(parents=True, exist_ok=True)
+        results = _run(zygotes, submissions, limits, out, max_points, progress)
+    finally:
+        for zygote in zygotes:
+            zygote.close()
+    write_grades(out / "grades.csv", results, max_points)
+    return BatchOutcome(results, max_points)
+
+
+def _run(
+    zygotes: list[Zygote],
+    submissions: list[Submission],
+    limits: Limits,
+    out: Path,
+    max_points: dict[str, float],
+    progress: Callable[[str], None],
+) -> list[SubmissionResult]:
+    """Grade all submissions, in this process (one job) or in one forked grader process per zygote."""
+    done: dict[str, SubmissionResult] = {}
+
+    def finished(result: SubmissionResult) -> None:
+        done[result.name] = result
+        total = sum(max_points.values())
+        status = "not graded" if result.problem else f"{result.score:g}/{total:g}"
+        progress(f"[{len(done)}/{len(submissions)}] {result.name}: {status} ({result.seconds:.1f} s)")
+
+    if len(zygotes) == 1:
+        for submission in submissions:
+            result = grade_one(zygotes[0], submission, limits)
+            write_results(out, result, max_points)
+            finished(result)
+        return [done[s.name] for s in submissions]
+
+    readers = []
+    for index, zygote in enumerate(zygotes):
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_end)
+            _grader_process(zygote, submissions[index :: len(zygotes)], limits, out, max_points, write_end)
+        os.close(write_end)
+        readers.append((pid, os.fdopen(read_end)))
+    for pid, reader in readers:
+        for line in reader:
+            finished(_result_from_json(json.loads(line)))
+        _, status = os.waitpid(pid, 0)
+        if status != 0:
+            raise GraderFailure(f"a grader process failed (wait status {status})")
+    missing = [s.name for s in submissions if s.name not in done]
+    if missing:
+        raise GraderFailure(f"no result for {', '.join(missing)}")
+    return [done[s.name] for s in submissions]
+
+
+def _grader_process(zygote, submissions, limits, out, max_points, write_end) -> None:  # noqa: ANN001
+    """A forked grader: grade a share of the batch, write results.json files, report summaries as JSON lines."""
+    code = 0
+    try:
+        with os.fdopen(write_end, "w") as report:
+            for submission in submissions:
+                result = grade_one(zygote, submission, limits)
+                write_results(out, result, max_points)
+                report.write(json.dumps(_result_to_json(result)) + "\n")
+                report.flush()
+    except BaseException:  # noqa: BLE001
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    os._exit(code)
+
+
+def _result_to_json(result: SubmissionResult) -> dict:
+    return {
+        "name": result.name,
+        "problem": result.problem,
+        "seconds": result.seconds,
+        "cells": result.cells,
+        "tests": [vars(t) for t in result.tests],
+    }
+
+
+def _result_from_json(data: dict) -> SubmissionResult:
+    from autograder.grading.plugin import TestResult
+
+    return SubmissionResult(
+        data["name"], [TestResult(**t) for t in data["tests"]], data["cells"], data["problem"], data["seconds"]
+    )
+
+
+def stderr_progress(line: str) -> None:
+    """Progress on stderr: one line per submission, rewritten in place on a terminal."""
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K" + line)
+        sys.stderr.flush()
+    else:
+        print(line, file=sys.stderr)

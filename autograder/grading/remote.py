@@ -1,0 +1,78 @@
+"""The grader's side of a submission's worker session: send the cells, collect cell outcomes, ask for probes.
+
+Only JSON and wire-format messages are read back, with size caps and deadlines; a session that breaks the
+protocol, dies or runs out of time is killed, and every later probe fails with a sentence saying why.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from autograder import wire
+from autograder.grading.implementations import StudentError, unwrap
+from autograder.worker.frames import ChannelClosed, ChannelTimeout, recv_frame, send_frame
+from autograder.worker.session import MAX_REQUEST_BYTES, Limits
+from autograder.worker.zygote import Zygote, kill_session
+
+_MARGIN = 5.0  # seconds the session may take beyond its own limits to report
+
+
+class RemoteSubmission:
+    """A submission running in its own worker session."""
+
+    def __init__(self, zygote: Zygote, cells: list[str], limits: Limits) -> None:
+        self.source = "\n\n".join(cells)
+        self.limits = limits
+        self.cell_outcomes: list[dict[str, Any]] = []
+        self.dead: str | None = None
+        self._deadline = time.monotonic() + limits.submission
+        self._channel, self._sid = zygote.new_session()
+        self._fd = self._channel.fileno()
+        try:
+            send_frame(self._fd, json.dumps({"cells": cells, "limits": limits.as_json()}).encode())
+            self._collect_cells(len(cells))
+        except (ChannelClosed, ChannelTimeout, BrokenPipeError, ValueError) as exc:
+            self._fail(f"the worker running your notebook stopped while running its cells ({exc})")
+
+    def _remaining(self, limit: float) -> float:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise ChannelTimeout(f"the submission used up its {self.limits.submission:g} s")
+        return min(limit + _MARGIN, left)
+
+    def _collect_cells(self, count: int) -> None:
+        for _ in range(count):
+            outcome = json.loads(recv_frame(self._fd, self._remaining(self.limits.cell), MAX_REQUEST_BYTES))
+            if not isinstance(outcome, dict) or "cell" not in outcome:
+                raise ValueError("unexpected message from the worker")
+            self.cell_outcomes.append(
+                {k: str(outcome.get(k, ""))[:2000] for k in ("status", "error_type", "message")}
+                | {"cell": int(outcome["cell"])}
+            )
+        if json.loads(recv_frame(self._fd, self._remaining(self.limits.cell), 1024)) != {"ready": True}:
+            raise ValueError("unexpected message from the worker")
+
+    def _fail(self, reason: str) -> None:
+        self.dead = reason
+        self.close()
+
+    def probe(self, name: str, /, forbidden_log: list[str] | None = None, **params: Any) -> dict[str, Any]:
+        if self.dead:
+            raise StudentError(f"not checked: {self.dead}")
+        try:
+            send_frame(self._fd, json.dumps({"probe": name, "params": params}).encode())
+            reply = recv_frame(self._fd, self._remaining(self.limits.probe), wire.MAX_MESSAGE_BYTES)
+            outcome = wire.decode(reply)
+            if not isinstance(outcome, dict) or not ({"result", "error"} & outcome.keys()):
+                raise wire.WireError("the reply is not a probe outcome")
+        except (ChannelClosed, ChannelTimeout, BrokenPipeError, wire.WireError) as exc:
+            self._fail(f"the worker running your notebook stopped responding ({exc})")
+            raise StudentError(f"not checked: {self.dead}") from exc
+        return unwrap(outcome, forbidden_log)
+
+    def close(self) -> None:
+        """End the session and every process it started."""
+        self._channel.close()
+        kill_session(self._sid)

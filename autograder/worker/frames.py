@@ -1,0 +1,65 @@
+"""Length-prefixed frames over a socket or pipe, with size caps and deadlines.
+
+Both sides of every worker channel use these; the receiving side never trusts a length it did not cap.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import struct
+import time
+
+_LENGTH = struct.Struct("!Q")
+
+
+class ChannelClosed(EOFError):
+    """The other end closed the channel or sent something that is not a frame."""
+
+
+class ChannelTimeout(TimeoutError):
+    """No complete frame arrived before the deadline."""
+
+
+def send_frame(fd: int, payload: bytes) -> None:
+    """Write one frame (blocking)."""
+    data = _LENGTH.pack(len(payload)) + payload
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def recv_frame(fd: int, timeout: float | None, max_bytes: int) -> bytes:
+    """Read one frame, waiting at most `timeout` seconds in all (None: forever)."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    header = _read_exact(fd, _LENGTH.size, deadline)
+    (length,) = _LENGTH.unpack(header)
+    if length > max_bytes:
+        raise ChannelClosed(f"a frame of {length} bytes exceeds the limit of {max_bytes}")
+    return _read_exact(fd, length, deadline)
+
+
+def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining:
+        wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+        ready, _, _ = select.select([fd], [], [], wait)
+        if not ready:
+            raise ChannelTimeout(f"no reply within the time limit ({size - remaining} of {size} bytes arrived)")
+        try:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+        except ConnectionResetError as exc:
+            raise ChannelClosed("the channel was reset") from exc
+        if not chunk:
+            raise ChannelClosed("the other end closed the channel")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def socket_pair() -> tuple[socket.socket, socket.socket]:
+    """A connected pair of Unix stream sockets, not inherited across exec."""
+    return socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -1,0 +1,160 @@
+"""One submission's worker: runs its cells, then answers probe requests. Runs in a process forked from the zygote.
+
+Every cell runs in a fork of the state the previous cells left. When the cell finishes, the fork carries on
+and the process that held the old state ends; when the cell exceeds its time limit or kills its process
+(``os._exit``, a crash, an exhausted memory limit), the fork is killed and execution resumes from the state
+before the cell, so later cells and every probe still run. Probes likewise run in throw-away forks, so one
+probe can never disturb another. Everything sent to the grader is JSON or the wire format.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from typing import Any, NoReturn
+
+from autograder import wire
+from autograder.grading.implementations import run_probe
+from autograder.worker.execute import run_cell
+from autograder.worker.frames import ChannelClosed, ChannelTimeout, recv_frame, send_frame
+
+MAX_REQUEST_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Time limits in seconds; the grader's defaults are generous for honest work and finite for loops."""
+
+    cell: float = 20.0
+    probe: float = 20.0
+    submission: float = 180.0
+
+    def as_json(self) -> dict[str, float]:
+        return asdict(self)
+
+
+class _Discard(io.TextIOBase):
+    """Where student output goes: the grader never reads it, so a flood costs only the time to print it."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def _isolate_output() -> None:
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    sys.stdin = io.StringIO("")
+    sys.stdout = sys.stderr = _Discard()
+
+
+def serve_session(fd: int) -> NoReturn:
+    """Entry point in the forked child: never returns."""
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.setsid()
+        os.chdir(tempfile.mkdtemp(prefix="submission-"))
+        _isolate_output()
+        request = json.loads(recv_frame(fd, None, MAX_REQUEST_BYTES))
+        limits = Limits(**request["limits"])
+        namespace: dict[str, Any] = {"__name__": "__main__"}
+        for number, source in enumerate(request["cells"], start=1):
+            outcome = _run_cell_in_fork(source, namespace, number, limits.cell)
+            send_frame(fd, json.dumps(outcome).encode())
+        send_frame(fd, json.dumps({"ready": True}).encode())
+        while True:
+            probe_request = json.loads(recv_frame(fd, None, MAX_REQUEST_BYTES))
+            send_frame(fd, _run_probe_in_fork(namespace, probe_request, limits.probe))
+    except (ChannelClosed, BrokenPipeError):
+        os._exit(0)
+    except BaseException:  # noqa: BLE001 - the grader sees the closed channel and reports it
+        os._exit(1)
+
+
+def _run_cell_in_fork(source: str, namespace: dict[str, Any], number: int, limit: float) -> dict[str, Any]:
+    """Run a cell in a fork; returns (in whichever process survives) the cell's outcome as a dict."""
+    report_r, report_w = os.pipe()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(report_r)
+        os.close(go_w)
+        os.setpgid(0, 0)
+        outcome = run_cell(source, namespace, number).as_dict()
+        send_frame(report_w, json.dumps(outcome).encode())
+        recv_frame(go_r, None, 16)  # the parent's go-ahead: from here on this process holds the state
+        os.close(report_w)
+        os.close(go_r)
+        return outcome
+    os.close(report_w)
+    os.close(go_r)
+    try:
+        outcome = json.loads(recv_frame(report_r, limit, MAX_REQUEST_BYTES))
+    except ChannelTimeout:
+        _kill_group(pid)
+        return _failed(number, "timeout", f"the cell ran longer than {limit:g} s and was stopped; its effects were discarded")
+    except ChannelClosed:
+        status = _reap(pid)
+        return _failed(number, "crashed", f"the cell ended its process ({status}); its effects were discarded")
+    finally:
+        os.close(report_r)
+    send_frame(go_w, b"go")
+    os._exit(0)
+
+
+def _run_probe_in_fork(namespace: dict[str, Any], request: dict[str, Any], limit: float) -> bytes:
+    """Run one probe in a throw-away fork and return its wire-encoded outcome."""
+    result_r, result_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(result_r)
+        os.setpgid(0, 0)
+        try:
+            payload = wire.encode(run_probe(namespace, request["probe"], request["params"]))
+        except BaseException as exc:  # noqa: BLE001 - e.g. a result that cannot be encoded
+            payload = wire.encode({"error": {"type": type(exc).__name__, "message": str(exc)[:500]}})
+        send_frame(result_w, payload)
+        os._exit(0)
+    os.close(result_w)
+    try:
+        return recv_frame(result_r, limit, wire.MAX_MESSAGE_BYTES)
+    except ChannelTimeout:
+        message = f"the call did not finish within {limit:g} s and was stopped (an endless loop?)"
+        return wire.encode({"error": {"type": "Timeout", "message": message}})
+    except ChannelClosed:
+        message = "the call ended the worker process (os._exit, a crash, or too much memory)"
+        return wire.encode({"error": {"type": "Crashed", "message": message}})
+    finally:
+        os.close(result_r)
+        _kill_group(pid)
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    _reap(pid)
+
+
+def _reap(pid: int) -> str:
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return "exit status unknown"
+    if os.WIFSIGNALED(status):
+        return f"killed by signal {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exit code {os.WEXITSTATUS(status)}"
+
+
+def _failed(number: int, status: str, message: str) -> dict[str, Any]:
+    return {"cell": number, "status": status, "error_type": "", "message": message}
