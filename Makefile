@@ -14,9 +14,10 @@ $(BIN)/autograder: pyproject.toml
 
 setup: $(BIN)/autograder
 
-# Regenerate the notebooks from assignments/ and run both in a real Jupyter kernel.
+# Regenerate the notebooks, run both in a real Jupyter kernel, then grade them: full marks and zero.
 demo: setup
 	$(BIN)/autograder build --verify
+	$(BIN)/autograder grade solutions/optim_reg.ipynb student_template/optim_reg.ipynb --out dist/demo
 
 test: setup
 	$(BIN)/python -m pytest

@@ -7,7 +7,10 @@ rewriting is off, so a failure shows only the sentence the grader wrote, never v
 
 from __future__ import annotations
 
+import copy
 import importlib
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,8 @@ GRADERS_DIR = Path(__file__).resolve().parents[1] / "graders"
 
 @dataclass
 class TestResult:
+    __test__ = False  # a result, not a test for pytest to collect
+
     question: str
     name: str
     points: float
@@ -37,15 +42,30 @@ class TestResult:
 
 @dataclass
 class Student:
-    """Wraps the submission's implementation to note forbidden library calls per question."""
+    """The submission as tests see it: probe results cached, forbidden library calls noted per question.
+
+    Probes are deterministic and each runs in a fresh fork, so asking twice cannot change the answer; the
+    cache lets several tests share one probe call.
+    """
 
     implementation: Implementation
     question: str = ""
     forbidden: dict[str, list[str]] = field(default_factory=dict)
+    _cache: dict[str, tuple[dict[str, Any] | None, str | None, list[str]]] = field(default_factory=dict)
 
     def probe(self, name: str, /, **params: Any) -> dict[str, Any]:
-        log = self.forbidden.setdefault(self.question, [])
-        return self.implementation.probe(name, forbidden_log=log, **params)
+        key = name + json.dumps(params, sort_keys=True)
+        if key not in self._cache:
+            calls: list[str] = []
+            try:
+                self._cache[key] = (self.implementation.probe(name, forbidden_log=calls, **params), None, calls)
+            except StudentError as exc:
+                self._cache[key] = (None, str(exc), calls)
+        result, error, calls = self._cache[key]
+        self.forbidden.setdefault(self.question, []).extend(calls)
+        if error is not None:
+            raise StudentError(error)
+        return copy.deepcopy(result)
 
 
 class GradingPlugin:
@@ -72,34 +92,46 @@ class GradingPlugin:
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._student.question = item.module.QUESTION
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
-        outcome = yield
-        report = outcome.get_result()
-        if report.when != "call" and not report.failed:
-            return
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:
+        """Record the test's score; the report carries one line, so pytest never formats a traceback."""
+        exc = call.excinfo.value if call.excinfo else None
+        failed = exc is not None
+        if call.when == "call" or failed:
+            self.results.append(self._result(item, exc))
+        longrepr = f"{type(exc).__name__}: {exc}" if failed else None
+        outcome = "failed" if failed else "passed"
+        return pytest.TestReport(item.nodeid, item.location, {}, outcome, longrepr, call.when, duration=call.duration)
+
+    @staticmethod
+    def _result(item: pytest.Item, exc: BaseException | None) -> TestResult:
         weight: Weight = item.obj.__grading__
         doc = (item.obj.__doc__ or item.name).strip().splitlines()[0]
         result = TestResult(item.module.QUESTION, doc, weight.points, weight.points, weight.visibility)
-        if report.failed:
-            exc = call.excinfo.value if call.excinfo else None
+        if exc is not None:
             result.points = 0.0
             if isinstance(exc, (AssertionError, StudentError)):
                 result.feedback = str(exc) or "the check failed"
             else:
                 result.grader_error = True
                 result.feedback = f"the grader itself failed in this test ({type(exc).__name__}); please report it"
-        self.results.append(result)
+        return result
 
 
-def run_graders(assignment: str, student: Implementation, reference: Implementation) -> list[TestResult]:
-    """Run every hidden grader of the assignment on one submission; forbidden calls zero their question."""
+def run_graders(
+    assignment: str, student: Implementation, reference: Implementation, questions: Iterable[str] | None = None
+) -> list[TestResult]:
+    """Run the assignment's hidden graders (all, or those of some questions) on one submission.
+
+    Questions whose code calls a forbidden library implementation get no credit.
+    """
     importlib.import_module(f"autograder.probes.{assignment}")  # registers the probes the graders ask for
     plugin = GradingPlugin(student, reference)
     folder = GRADERS_DIR / assignment
-    args = [str(folder), "-p", "no:terminal", "-p", "no:cacheprovider", "-p", "no:unraisableexception",
+    targets = [str(folder)] if questions is None else [str(folder / f"test_{q}.py") for q in questions]
+    args = [*targets, "-p", "no:terminal", "-p", "no:cacheprovider", "-p", "no:unraisableexception",
             "-p", "no:threadexception", "-p", "no:faulthandler", "-p", "no:legacypath", "--assert=plain",
-            "-c", str(GRADERS_DIR / "pytest.ini"), "--rootdir", str(GRADERS_DIR), "--import-mode=importlib"]  # fmt: skip
+            "-c", str(GRADERS_DIR / "pytest.ini"), "--rootdir", str(GRADERS_DIR)]  # fmt: skip
     code = pytest.main(args, plugins=[plugin])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise RuntimeError(f"the hidden graders of {assignment} could not run (pytest exit code {code})")

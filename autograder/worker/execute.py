@@ -20,7 +20,6 @@ from IPython.core.inputtransformer2 import TransformerManager
 from autograder.conventions import EXPERIMENT_MARK
 from autograder.probes.forbidden import CELL_FILENAME_PREFIX
 
-
 _RUN_WRAPPED = {"time", "timeit", "prun", "capture", "debug"}
 _NOT_RUN = {"bash", "sh", "script", "system", "sx", "writefile", "run", "perl", "ruby", "html", "javascript", "js"}
 

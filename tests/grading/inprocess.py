@@ -6,13 +6,13 @@ hidden graders quickly against trusted notebooks: the reference, correct alterna
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import nbformat
 
-from autograder.grading.implementations import InProcess
+from autograder.grading.implementations import InProcess, reference
 from autograder.grading.plugin import TestResult, run_graders
-from autograder.grading.implementations import reference
 from autograder.worker.execute import run_cell
 
 
@@ -31,8 +31,11 @@ def code_cells(path: Path) -> list[str]:
     return [cell.source for cell in nb.cells if cell.cell_type == "code"]
 
 
-def grade_in_process(sources: list[str], assignment: str = "optim_reg") -> list[TestResult]:
-    return run_graders(assignment, InProcessSubmission(sources), reference(assignment))
+def grade_in_process(
+    sources: list[str], questions: Iterable[str] | None = None, assignment: str = "optim_reg"
+) -> list[TestResult]:
+    """Grade trusted notebook code in this process, on all questions or only the given ones."""
+    return run_graders(assignment, InProcessSubmission(sources), reference(assignment), questions)
 
 
 def scores_by_question(results: list[TestResult]) -> dict[str, tuple[float, float]]:

@@ -1,0 +1,373 @@
+"""Shared checks of the optimizer questions ([momentum], [rmsprop], [adam], [adamw]) and their known mistakes.
+
+Every optimizer test runs the probe ``optimizer_runs`` (autograder/probes/optim_reg/optimizers.py) on the student and
+on the reference and calls :func:`check_runs`, which compares, run by run and step by step:
+
+- float64 runs: the step taken (returned param minus the param passed in) with rtol 3e-6 and atol 2e-6 * lr, and
+  the returned state with rtol 1e-8. Correct arrangements (lerp averages, torch's
+  (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps), AdamW's decay computed from the old param but applied after the step)
+  agree with the reference to ~1e-15. Gradients are kept at 0.5-1.5 times their scale, so at scale 1 eps conventions
+  stay below the tolerance (eps inside the root: <= 1.8e-6 relative; Keras' eps-hat form: <= 6e-7) and only the
+  tiny-gradient tests (scale 1e-4..1e-6, deviations 3e-3..1) judge eps placement; AdamW's decay applied to the
+  updated param is off by lr * weight_decay = 1e-5 relative at the defaults, 5e-2 at lr=0.1, weight_decay=0.5;
+- float32 runs: the returned param and state with rtol 1e-4, atol 1e-6 (times the state's scale), the drift of
+  float32 arithmetic over 60 steps being ~1e-5.
+
+atol is scaled by the run's gradient size (grad for m/velocity, grad**2 for v/square_avg), so states of gradients of
+size 1e-6 are compared as strictly as those of size 1. The returned dtype is not graded (SPEC does not fix it; the
+notebook copies the values back into the parameter); a float32 result for float64 inputs is pointed out when it
+fails the float64 tolerance.
+
+When a result is wrong, the buggy versions below are run on the same inputs, and the one the student's result
+matches is named in the feedback. They are trusted grader code, never shown to students.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from autograder.grading.compare import assert_close
+from autograder.grading.diagnose import known_mistake, mistake
+from autograder.grading.implementations import InProcess
+
+PROBE = "optimizer_runs"
+STATE_NAMES = {
+    "sgd_momentum_update": ("velocity",),
+    "rmsprop_update": ("square_avg",),
+    "adam_update": ("m", "v"),
+    "adamw_update": ("m", "v"),
+}
+SQUARED_STATES = {"square_avg", "v"}
+
+F64_DELTA_TOL = (3e-6, 2e-6)  # atol times the run's lr
+DEFAULT_LR = {"sgd_momentum_update": 0.01, "rmsprop_update": 0.01, "adam_update": 1e-3, "adamw_update": 1e-3}
+F64_STATE_RTOL = 1e-8
+F64_STATE_ATOL = 1e-12  # times the gradient scale (or its square)
+F32_TOL = (1e-4, 1e-6)  # atol times the gradient scale (or its square) for states
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Running and comparing
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def describe_run(function: str, run: Mapping[str, Any]) -> str:
+    """The inputs of one run in plain words (never any expected value)."""
+    names = STATE_NAMES[function]
+    shape = tuple(run["shape"])
+    tensor = f"a {run['dtype']} scalar (0-dim) tensor" if shape == () else f"a {run['dtype']} tensor of shape {shape}"
+    start = "param 0" if run.get("param0") != "normal" else "a random param"
+    state = " = ".join(names)
+    state_text = f"{state} = 0" if run.get("state0") != "random" else f"nonzero starting {' and '.join(names)}"
+    steps = run["steps"]
+    if "t0" in run:
+        t0 = run["t0"]
+        t_text = f", t = {t0}" if steps == 1 else f", t = {t0} to {t0 + steps - 1}"
+    else:
+        t_text = ""
+    scales = sorted(set(run.get("grad_scales", [1.0])))
+    if scales == [1.0]:
+        grad_text = "gradients of size about 1"
+    else:
+        grad_text = "gradients of sizes about " + ", ".join(_fmt(s) for s in scales)
+    if run.get("zero_grad"):
+        grad_text += " (one coordinate's gradient always 0)"
+    hyper = run.get("hyper", {})
+    hyper_text = "default hyper-parameters" if not hyper else ", ".join(f"{k}={_fmt(v)}" for k, v in hyper.items())
+    step_text = "one step" if steps == 1 else f"{steps} steps"
+    return (f"{function}, {step_text} on {tensor} from {start} and {state_text}{t_text}, "
+            f"{grad_text}, {hyper_text}")  # fmt: skip
+
+
+def _scale(run: Mapping[str, Any], name: str) -> float:
+    scale = max(run.get("grad_scales", [1.0]))
+    return scale**2 if name in SQUARED_STATES else scale
+
+
+def _compare_run(
+    function: str, run: Mapping[str, Any], i: int, got: Mapping[str, Any], want: Mapping[str, Any]
+) -> None:
+    """AssertionError naming the first step and quantity of run i that differs."""
+    names = STATE_NAMES[function]
+    steps = run["steps"]
+    for step in range(steps):
+        when = "" if steps == 1 else f" at step {step + 1}"
+        if "t0" in run and steps > 1:
+            when += f" (t={run['t0'] + step})"
+        if run["dtype"] == "float64":
+            rtol, atol = F64_DELTA_TOL
+            lr = run.get("hyper", {}).get("lr", DEFAULT_LR[function])
+            checks = [("delta", "the step it took (returned param minus the param passed in)", rtol, atol * lr)]
+            checks += [(n, f"the {n} it returned", F64_STATE_RTOL, F64_STATE_ATOL * _scale(run, n)) for n in names]
+        else:
+            rtol, atol = F32_TOL
+            checks = [("param", "the param it returned", rtol, atol)]
+            checks += [(n, f"the {n} it returned", rtol, atol * _scale(run, n)) for n in names]
+        for key, what, rtol, atol in checks:
+            assert_close(got[f"{i}.{key}"][step], want[f"{i}.{key}"][step], rtol, atol, f"{what}{when}")
+
+
+def check_runs(student: Any, reference: InProcess, function: str, runs: list[dict[str, Any]], only: Any = None) -> None:
+    """Compare the student's function with the reference on the runs (those numbered in `only`, if given).
+
+    The probe call covers all runs, so tests that grade different runs of one list share one call. Fails with the
+    first difference, in words, and names the known mistake the student's results match, if any.
+    """
+    params = {"function": function, "runs": runs}
+    got = student.probe(PROBE, **params)
+    want = reference.probe(PROBE, **params)
+    for i, run in enumerate(runs):
+        if only is not None and i not in only:
+            continue
+        try:
+            _compare_run(function, run, i, got, want)
+        except AssertionError as exc:
+            message = f"{describe_run(function, run)}: {exc}."
+            dtype = got.get(f"{i}.dtype", "")
+            if run["dtype"] == "float64" and any(low in str(dtype) for low in ("float32", "float16")):
+                message += f" Your function returned a {dtype} param for float64 inputs, which loses precision."
+            name = diagnose(reference, function, got, params)
+            if name:
+                message += f" This is what happens when {name}."
+            raise AssertionError(message) from None
+
+
+def _matches(function: str, runs: list[dict[str, Any]]) -> Callable[[Mapping[str, Any], Mapping[str, Any]], bool]:
+    """Whether a student's results agree with a mistake's on every run: the same quantities as the checks, with
+    tolerances 10 times looser (the student may arrange the same mistake differently)."""
+
+    def matches(got: Mapping[str, Any], candidate: Mapping[str, Any]) -> bool:
+        for i, run in enumerate(runs):
+            lr = run.get("hyper", {}).get("lr", DEFAULT_LR[function])
+            if run["dtype"] == "float64":
+                checks = [("delta", 10 * F64_DELTA_TOL[0], 10 * F64_DELTA_TOL[1] * lr)]
+                checks += [
+                    (n, 10 * F64_STATE_RTOL, 10 * F64_STATE_ATOL * _scale(run, n)) for n in STATE_NAMES[function]
+                ]
+            else:
+                checks = [("param", 10 * F32_TOL[0], 10 * F32_TOL[1])]
+                checks += [(n, 10 * F32_TOL[0], 10 * F32_TOL[1] * _scale(run, n)) for n in STATE_NAMES[function]]
+            for key, rtol, atol in checks:
+                a = np.asarray(got[f"{i}.{key}"], dtype=np.float64)
+                b = np.asarray(candidate[f"{i}.{key}"], dtype=np.float64)
+                if a.shape != b.shape or not np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True):
+                    return False
+        return True
+
+    return matches
+
+
+_MISTAKE_IMPLEMENTATIONS: dict[tuple[int, str], tuple[InProcess, dict[str, InProcess]]] = {}
+
+
+def diagnose(reference: InProcess, function: str, got: Mapping[str, Any], params: dict[str, Any]) -> str | None:
+    """The description of the known mistake whose results match the student's, if one does."""
+    key = (id(reference), function)
+    if key not in _MISTAKE_IMPLEMENTATIONS or _MISTAKE_IMPLEMENTATIONS[key][0] is not reference:
+        implementations = {text: mistake(reference, **{function: fn}) for text, fn in MISTAKES[function].items()}
+        _MISTAKE_IMPLEMENTATIONS[key] = (reference, implementations)
+    return known_mistake(got, PROBE, params, _MISTAKE_IMPLEMENTATIONS[key][1], _matches(function, params["runs"]))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Known mistakes (catalogue §4.1-4.3). Each is a complete buggy update function with SPEC's signature.
+
+
+def _sqrt(x: Any) -> Any:
+    return x.sqrt()
+
+
+def _momentum(kind: str) -> Callable[..., Any]:
+    def sgd_momentum_update(param, grad, velocity, lr=0.01, beta=0.9):
+        if kind == "beta_hardcoded":
+            beta = 0.9
+        if kind == "lr_hardcoded":
+            lr = 0.01
+        if kind == "heavy_ball":
+            velocity = beta * velocity + grad
+            return param - lr * velocity, velocity
+        if kind == "sutskever":
+            velocity = beta * velocity - lr * grad
+            return param + velocity, velocity
+        if kind == "old_velocity":
+            param = param - lr * velocity
+            return param, beta * velocity + (1 - beta) * grad
+        if kind == "weights_swapped":
+            velocity = (1 - beta) * velocity + beta * grad
+        elif kind == "lr_in_velocity":
+            velocity = beta * velocity + (1 - beta) * lr * grad
+        elif kind == "no_momentum":
+            return param - lr * grad, beta * velocity + (1 - beta) * grad
+        else:
+            velocity = beta * velocity + (1 - beta) * grad
+        if kind == "sign":
+            return param + lr * velocity, velocity
+        return param - lr * velocity, velocity
+
+    return sgd_momentum_update
+
+
+MOMENTUM_MISTAKES = {
+    "the step goes uphill (param + lr * velocity instead of param - lr * velocity)": "sign",
+    "the param is moved with the old velocity, before the velocity is updated": "old_velocity",
+    "the velocity is accumulated as beta * velocity + grad (the heavy-ball form of torch.optim.SGD) instead of "
+    "SPEC's average beta * velocity + (1 - beta) * grad": "heavy_ball",
+    "the velocity is computed as beta * velocity - lr * grad and added to the param (the CS231n form) instead of "
+    "SPEC's average beta * velocity + (1 - beta) * grad": "sutskever",
+    "(1 - beta) multiplies the old velocity and beta the gradient, instead of the other way round": "weights_swapped",
+    "lr is applied twice, inside the velocity and again in the step": "lr_in_velocity",
+    "the param takes a plain SGD step (param - lr * grad) without using the velocity": "no_momentum",
+    "the beta argument is ignored (beta hard-coded to 0.9)": "beta_hardcoded",
+    "the lr argument is ignored (lr hard-coded to 0.01)": "lr_hardcoded",
+}
+
+
+def _rmsprop(kind: str) -> Callable[..., Any]:
+    def rmsprop_update(param, grad, square_avg, lr=0.01, alpha=0.99, eps=1e-8):
+        if kind == "alpha_hardcoded":
+            alpha = 0.99
+        if kind == "lr_hardcoded":
+            lr = 0.01
+        if kind == "eps_hardcoded":
+            eps = 1e-8
+        old = square_avg
+        if kind == "weights_swapped":
+            square_avg = (1 - alpha) * square_avg + alpha * grad * grad
+        elif kind == "adagrad":
+            square_avg = square_avg + grad * grad
+        elif kind == "abs_grad":
+            square_avg = alpha * square_avg + (1 - alpha) * grad.abs()
+        else:
+            square_avg = alpha * square_avg + (1 - alpha) * grad * grad
+        if kind == "eps_inside":
+            denominator = _sqrt(square_avg + eps)
+        elif kind == "old_cache":
+            denominator = _sqrt(old) + eps
+        elif kind == "no_sqrt":
+            denominator = square_avg + eps
+        elif kind == "no_eps":
+            denominator = _sqrt(square_avg)
+        else:
+            denominator = _sqrt(square_avg) + eps
+        return param - lr * grad / denominator, square_avg
+
+    return rmsprop_update
+
+
+RMSPROP_MISTAKES = {
+    "eps is added inside the square root (sqrt(square_avg + eps)) instead of to sqrt(square_avg)": "eps_inside",
+    "the step divides by the old square_avg, before it is updated": "old_cache",
+    "alpha and (1 - alpha) are swapped (square_avg = (1 - alpha) * square_avg + alpha * grad**2)": "weights_swapped",
+    "the step divides by square_avg instead of its square root": "no_sqrt",
+    "squared gradients are summed (Adagrad: square_avg + grad**2) instead of averaged": "adagrad",
+    "square_avg averages |grad| instead of grad**2": "abs_grad",
+    "eps is left out of the denominator (0 / 0 where the gradient is 0)": "no_eps",
+    "the alpha argument is ignored (alpha hard-coded to 0.99)": "alpha_hardcoded",
+    "the lr argument is ignored (lr hard-coded to 0.01)": "lr_hardcoded",
+    "the eps argument is ignored (eps hard-coded to 1e-8)": "eps_hardcoded",
+}
+
+
+def _adam(kind: str, decoupled: bool) -> Callable[..., Any]:
+    def update(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+        if not decoupled:
+            weight_decay = 0.0
+        if kind == "betas_hardcoded":
+            beta1, beta2 = 0.9, 0.999
+        elif kind == "betas_swapped":
+            beta1, beta2 = beta2, beta1
+        elif kind == "lr_hardcoded":
+            lr = 1e-3
+        elif kind == "eps_hardcoded":
+            eps = 1e-8
+        elif kind == "wd_hardcoded":
+            weight_decay = 1e-2
+        elif kind == "no_decay":
+            weight_decay = 0.0
+        before = param
+        if kind == "decay_in_grad":
+            grad = grad + weight_decay * param
+        if kind == "weights_swapped":
+            m = (1 - beta1) * m + beta1 * grad
+            v = (1 - beta2) * v + beta2 * grad * grad
+        else:
+            m = beta1 * m + (1 - beta1) * grad
+            v = beta2 * v + (1 - beta2) * (grad.abs() if kind == "v_abs" else grad * grad)
+        tm = {"t_plus_1": t + 1, "t_minus_1": t - 1}.get(kind, t)
+        bc1, bc2 = 1 - beta1**tm, 1 - beta2**tm
+        if kind == "no_bias_correction":
+            bc1 = bc2 = 1.0
+        elif kind == "bias_multiplied":
+            bc1, bc2 = 1 / bc1, 1 / bc2
+        elif kind == "only_m_corrected":
+            bc2 = 1.0
+        elif kind == "only_v_corrected":
+            bc1 = 1.0
+        m_hat, v_hat = m / bc1, v / bc2
+        if kind == "eps_inside":
+            step = lr * m_hat / _sqrt(v_hat + eps)
+        elif kind == "eps_hat":
+            step = lr * math.sqrt(bc2) / bc1 * m / (_sqrt(v) + eps)
+        elif kind == "no_eps":
+            step = lr * m_hat / _sqrt(v_hat)
+        else:
+            step = lr * m_hat / (_sqrt(v_hat) + eps)
+        if kind == "hat_stored":
+            m, v = m_hat, v_hat
+        if kind == "decay_in_grad":
+            return param - step, m, v
+        if kind == "decay_without_lr":
+            return param - weight_decay * before - step, m, v
+        if kind == "decay_after_step":
+            return (param - step) * (1 - lr * weight_decay), m, v
+        if kind == "decay_sign":
+            return param + lr * weight_decay * before - step, m, v
+        return param - lr * weight_decay * before - step, m, v
+
+    return update
+
+
+ADAM_MISTAKES = {
+    "eps is added inside the square root (sqrt(v_hat + eps)) instead of to sqrt(v_hat)": "eps_inside",
+    "eps is added to sqrt(v) before the bias correction (the 'epsilon hat' form of Kingma & Ba's section 2, used "
+    "by Keras), while SPEC adds eps to sqrt(v_hat)": "eps_hat",
+    "m and v are used without bias correction (no division by 1 - beta**t)": "no_bias_correction",
+    "the bias correction multiplies by (1 - beta**t) instead of dividing by it": "bias_multiplied",
+    "only m is bias-corrected, not v": "only_m_corrected",
+    "only v is bias-corrected, not m": "only_v_corrected",
+    "the bias correction uses t + 1 instead of t": "t_plus_1",
+    "the bias correction uses t - 1 instead of t": "t_minus_1",
+    "beta1 and beta2 are swapped": "betas_swapped",
+    "(1 - beta) multiplies the old average and beta the gradient (m = (1 - beta1) * m + beta1 * grad), instead of "
+    "the other way round": "weights_swapped",
+    "the bias-corrected m_hat and v_hat are returned as the new m and v": "hat_stored",
+    "v averages |grad| instead of grad**2": "v_abs",
+    "eps is left out of the denominator (0 / 0 where the gradient is 0)": "no_eps",
+    "the beta1 and beta2 arguments are ignored (hard-coded to 0.9 and 0.999)": "betas_hardcoded",
+    "the lr argument is ignored (lr hard-coded to 1e-3)": "lr_hardcoded",
+    "the eps argument is ignored (eps hard-coded to 1e-8)": "eps_hardcoded",
+}
+ADAMW_MISTAKES = {
+    "the decay is weight_decay * param, not multiplied by lr (SPEC: lr * weight_decay * param)": "decay_without_lr",
+    "weight decay is added to the gradient (L2, as in torch.optim.Adam's weight_decay) instead of being "
+    "decoupled from it": "decay_in_grad",
+    "the decay is applied to the already-updated param instead of the param before the step": "decay_after_step",
+    "weight_decay is ignored (this is plain Adam)": "no_decay",
+    "the decay has the wrong sign (it pushes the param away from 0)": "decay_sign",
+    "the weight_decay argument is ignored (hard-coded to 1e-2)": "wd_hardcoded",
+    **ADAM_MISTAKES,
+}
+
+MISTAKES: dict[str, dict[str, Callable[..., Any]]] = {
+    "sgd_momentum_update": {text: _momentum(kind) for text, kind in MOMENTUM_MISTAKES.items()},
+    "rmsprop_update": {text: _rmsprop(kind) for text, kind in RMSPROP_MISTAKES.items()},
+    "adam_update": {text: _adam(kind, decoupled=False) for text, kind in ADAM_MISTAKES.items()},
+    "adamw_update": {text: _adam(kind, decoupled=True) for text, kind in ADAMW_MISTAKES.items()},
+}

@@ -1,0 +1,205 @@
+"""Hidden graders of [l2]: l2_penalty(params, lam) = lam / 2 * sum(||w||^2), differentiable (SPEC A6).
+
+One probe call per submission (``l2_battery`` in autograder/probes/optim_reg/init_dropout_l2.py) runs every case:
+the probe returns the parameters it passed, the value and the gradients autograd gave them; the expected value
+(float64 numpy) and gradient lam * w are computed here. Tolerances: rtol 1e-5 on the value and on the gradient,
+for float32 and float64 parameters alike (SPEC does not fix the result's dtype, so a float32 result for float64
+parameters is accepted as long as it is that accurate). The 0-dim shape SPEC asks for is checked by the public test;
+the hidden tests accept any one-element tensor.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from autograder.grading.api import hidden, public
+from autograder.grading.implementations import StudentError
+
+QUESTION = "l2"
+
+RTOL = 1e-5
+SHAPES = [[64, 32], [32], [4, 3, 5, 5], []]
+CASES: list[dict[str, Any]] = [
+    {"name": "small", "shapes": [[2, 2], [3]], "lam": 0.1, "dtype": "float32", "seed": 1, "container": "list"},
+    *[
+        {"name": f"value{i}", "shapes": SHAPES, "lam": lam, "dtype": "float32", "seed": 10 + i, "container": "list"}
+        for i, lam in enumerate((0.0123, 0.5, 3.0))
+    ],
+    {"name": "generator", "shapes": SHAPES, "lam": 0.5, "dtype": "float32", "seed": 20, "container": "generator"},
+    {"name": "model", "shapes": [], "lam": 0.1, "dtype": "float32", "seed": 21, "container": "model"},
+    {"name": "float64", "shapes": SHAPES, "lam": 0.3, "dtype": "float64", "seed": 22, "container": "list"},
+]
+
+
+def _probe(impl: Any, name: str, **params: Any) -> dict[str, Any]:
+    """impl.probe(name, **params), run once per implementation (several tests share one battery)."""
+    cache = vars(impl).setdefault("_init_dropout_l2_cache", {})
+    key = name + json.dumps(params, sort_keys=True)
+    if key not in cache:
+        try:
+            cache[key] = (True, impl.probe(name, **params))
+        except StudentError as exc:
+            cache[key] = (False, exc)
+    ok, value = cache[key]
+    if not ok:
+        raise StudentError(str(value))
+    return value
+
+
+def _anchor(check: Any, reference: Any, *args: Any) -> None:
+    """The same check on the reference's probe results must pass; otherwise the grader itself is broken."""
+    try:
+        check(reference, *args)
+    except AssertionError as exc:
+        raise RuntimeError(f"grader self-check failed on the reference: {exc}") from exc
+
+
+def _results(impl: Any) -> dict[str, dict[str, Any]]:
+    cases = _probe(impl, "l2_battery", cases=CASES)["cases"]
+    return {case["name"]: case for case in cases}
+
+
+def describe(case: dict[str, Any]) -> str:
+    if case["container"] == "model":
+        return f"l2_penalty(Sequential(Linear(7, 5), ReLU(), Linear(5, 2)).parameters(), lam={case['lam']})"
+    kind = "a list" if case["container"] == "list" else "a generator"
+    shapes = ", ".join(str(tuple(s)) for s in case["shapes"])
+    return f"l2_penalty({kind} of {case['dtype']} tensors of shapes {shapes}, lam={case['lam']})"
+
+
+def mistaken_values(params: list[np.ndarray], lam: float) -> list[tuple[str, float]]:
+    """(description, value that mistake gives) for the usual mistakes."""
+    sq = [float(np.square(w).sum()) for w in params]
+    total = sum(sq)
+    candidates = [
+        ("the value is twice lam/2·Σ‖w‖²: the factor 1/2 is missing (autograd then gives 2·lam·w)", lam * total),
+        ("the value is lam/2 times the square root of Σ‖w‖² (the norm, not the squared norm)", lam / 2 * total**0.5),
+        (
+            "the value is lam/2 times the sum of the norms ‖w‖ instead of the squared norms",
+            lam / 2 * sum(s**0.5 for s in sq),
+        ),
+        (
+            "the value uses the mean of the squares of each tensor instead of their sum",
+            lam / 2 * sum(float(np.square(w).mean()) if w.size else 0.0 for w in params),
+        ),
+        (
+            "the value is lam/2 times the sum of absolute values (an L1 penalty)",
+            lam / 2 * sum(float(np.abs(w).sum()) for w in params),
+        ),
+        ("lam is missing from the value", total / 2),
+        ("only the first tensor of params was added up (a return inside the loop?)", lam / 2 * sq[0] if sq else 0.0),
+        (
+            "only the last tensor of params counts (is the total overwritten in the loop?)",
+            lam / 2 * sq[-1] if sq else 0.0,
+        ),
+    ]
+    return candidates
+
+
+def check_value(impl: Any, names: tuple[str, ...], zero_dim: bool) -> None:
+    results = _results(impl)
+    for name in names:
+        case = results[name]
+        what = describe(case)
+        if "error" in case:
+            raise AssertionError(case["error"])
+        if not case["is_tensor"]:
+            raise AssertionError(
+                f"{what} returned a {case['type']}, expected a 0-dim torch.Tensor (a python number "
+                "cannot be differentiated by autograd)"
+            )
+        if case["size"] != 1 or (zero_dim and case["value_shape"] != []):
+            raise AssertionError(
+                f"{what} returned a tensor of shape {tuple(case['value_shape'] or ())}, expected a "
+                "0-dim tensor (one number)"
+            )
+        params = [np.asarray(w, dtype=np.float64) for w in case["params"]]
+        want = case["lam"] / 2 * sum(float(np.square(w).sum()) for w in params)
+        got = case["value"]
+        if not abs(got - want) <= RTOL * abs(want):
+            message = f"{what}: the value differs from lam/2·Σ‖w‖² (relative error {abs(got - want) / abs(want):.2g})"
+            for description, wrong in mistaken_values(params, case["lam"]):
+                if abs(wrong - want) > 1e-3 * abs(want) and abs(got - wrong) <= 1e-4 * abs(wrong):
+                    message += f"; {description}"
+                    break
+            raise AssertionError(message)
+
+
+def check_gradient(impl: Any, names: tuple[str, ...]) -> None:
+    results = _results(impl)
+    for name in names:
+        case = results[name]
+        what = describe(case)
+        if "error" in case:
+            raise AssertionError(case["error"])
+        state = case.get("backward")
+        if state == "not a tensor":
+            raise AssertionError(
+                f"{what} returned a {case['type']}, which autograd cannot differentiate; return the "
+                "tensor expression itself"
+            )
+        if state == "no grad":
+            raise AssertionError(
+                f"{what} returned a tensor that does not require grad: it is not connected to the "
+                "parameters (torch.tensor(...), .item(), .detach() or torch.no_grad() break the "
+                "graph)"
+            )
+        if state != "ok":
+            raise AssertionError(str(state))
+        lam = case["lam"]
+        for w, grad in zip(case["params"], case["grads"]):
+            shape = tuple(np.shape(w))
+            if grad is None:
+                raise AssertionError(
+                    f"{what}.backward(): the tensor of shape {shape} got no gradient (was it left out of the sum?)"
+                )
+            w = np.asarray(w, dtype=np.float64)
+            grad = np.asarray(grad, dtype=np.float64)
+            want = lam * w
+            scale = float(np.abs(want).max()) if want.size else 0.0
+            if grad.shape != want.shape or not np.all(np.abs(grad - want) <= RTOL * np.abs(want) + 1e-6 * scale):
+                message = (
+                    f"{what}.backward(): the gradient of the tensor of shape {shape} is not lam·w "
+                    f"({int((np.abs(grad - want) > RTOL * np.abs(want) + 1e-6 * scale).sum())} of {want.size} "
+                    "entries differ)"
+                )
+                if want.size and np.allclose(grad, 2 * want, rtol=1e-4, atol=1e-6 * scale):
+                    message += "; it is 2·lam·w: the factor 1/2 of lam/2·Σ‖w‖² is missing"
+                raise AssertionError(message)
+
+
+VALUE_CASES = ("value0", "value1", "value2")
+
+
+@public(2)
+def test_small_value(student, reference):
+    """l2_penalty returns the 0-dim tensor lam/2·Σ‖w‖² for a list of a 2x2 and a 3-element tensor"""
+    _anchor(check_value, reference, ("small",), True)
+    check_value(student, ("small",), True)
+
+
+@hidden(1.5)
+def test_value(student, reference):
+    """The value is lam/2·Σ‖w‖² for tensors of shapes (64, 32), (32,), (4, 3, 5, 5), () and three lams"""
+    _anchor(check_value, reference, VALUE_CASES, False)
+    check_value(student, VALUE_CASES, False)
+
+
+@hidden(1.5)
+def test_gradient(student, reference):
+    """Autograd through l2_penalty gives lam·w for every parameter"""
+    _anchor(check_gradient, reference, ("small", *VALUE_CASES))
+    check_gradient(student, ("small", *VALUE_CASES))
+
+
+@hidden(1)
+def test_generators_models_and_float64(student, reference):
+    """l2_penalty works on a generator, on model.parameters() and on float64 tensors (value and gradient)"""
+    names = ("generator", "model", "float64")
+    _anchor(check_value, reference, names, False)
+    _anchor(check_gradient, reference, names)
+    check_value(student, names, False)
+    check_gradient(student, names)

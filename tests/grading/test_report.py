@@ -1,0 +1,60 @@
+"""results.json follows Gradescope's format; grades.csv has the columns and the Points Possible row SPEC fixes."""
+
+import csv
+import json
+
+from autograder.grading.plugin import TestResult
+from autograder.grading.report import SubmissionResult, results_json, write_grades, write_results
+
+MAX = {"init": 2.0, "adam": 3.0}
+
+
+def sample() -> SubmissionResult:
+    tests = [
+        TestResult("init", "fans of a conv shape", 2.0, 2.0, "visible"),
+        TestResult("adam", "one step", 1.0, 1.0, "visible"),
+        TestResult("adam", "tiny gradients", 0.0, 2.0, "after_published", "eps is added inside the square root"),
+    ]
+    cells = [{"cell": 3, "status": "error", "error_type": "NameError", "message": "NameError (line 2): name 'x'"}]
+    return SubmissionResult("alice", tests, cells, seconds=1.234)
+
+
+def test_results_json_has_gradescope_fields_and_visibility():
+    data = results_json(sample(), MAX)
+    assert data["score"] == 3.0 and data["execution_time"] == 1.23
+    assert data["stdout_visibility"] == "hidden"
+    hidden = data["tests"][2]
+    assert hidden == {
+        "name": "[adam] tiny gradients", "number": "2.3", "score": 0.0, "max_score": 2.0, "status": "failed",
+        "output": "eps is added inside the square root", "visibility": "after_published", "tags": ["adam"],
+    }  # fmt: skip
+    assert {t["visibility"] for t in data["tests"][:2]} == {"visible"}
+
+
+def test_summary_says_the_score_where_points_were_lost_and_which_cells_failed():
+    output = results_json(sample(), MAX)["output"]
+    assert output.startswith("Score 3/5.")
+    assert "[adam] 1/3" in output and "[init]" not in output
+    assert "Code cell 3: NameError" in output
+    assert "Hidden tests are shown after grades are published." in output
+
+
+def test_an_ungradable_submission_gets_zero_and_the_reason():
+    data = results_json(SubmissionResult("bob", problem="The file is empty."), MAX)
+    assert data["score"] == 0 and data["tests"] == []
+    assert data["output"] == "Score 0/5: this submission could not be graded. The file is empty."
+
+
+def test_grades_csv_layout(tmp_path):
+    results = [sample(), SubmissionResult("bob", problem="The file is empty.")]
+    for r in results:
+        write_results(tmp_path, r, MAX)
+    write_grades(tmp_path / "grades.csv", results, MAX)
+    rows = list(csv.reader((tmp_path / "grades.csv").open()))
+    assert rows == [
+        ["submission", "init", "adam", "total", "max_total"],
+        ["Points Possible", "2", "3", "5", "5"],
+        ["alice", "2", "1", "3", "5"],
+        ["bob", "0", "0", "0", "5"],
+    ]
+    assert json.loads((tmp_path / "bob" / "results.json").read_text())["score"] == 0

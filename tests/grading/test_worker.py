@@ -1,0 +1,121 @@
+"""The isolated worker: misbehaving cells and calls cost only themselves, and nothing they start survives."""
+
+import os
+import time
+
+import pytest
+import torch
+
+from autograder.grading.implementations import StudentError
+from autograder.grading.remote import RemoteSubmission
+from autograder.probes import probe
+from autograder.probes.convert import to_array
+from autograder.worker.session import Limits
+from autograder.worker.zygote import Zygote, warm_up
+
+LIMITS = Limits(cell=1.0, probe=1.0, submission=60.0)
+
+
+@probe
+def worker_test_call(ns, name: str, x: list[float]) -> dict:
+    return {"out": to_array(ns[name](torch.tensor(x)), name)}
+
+
+@pytest.fixture(scope="module")
+def zygote():
+    warm_up()
+    z = Zygote()
+    yield z
+    z.close()
+
+
+def session_processes(sid: int) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.getsid(int(entry)) == sid:
+                    pids.append(int(entry))
+            except ProcessLookupError:
+                continue
+    return pids
+
+
+def test_endless_and_exiting_cells_are_skipped_and_later_cells_still_count(zygote):
+    cells = [
+        "import os\ndef double(x):\n    return 2 * x",
+        "while True:\n    pass",
+        "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "while True:\n    pass",
+        "os._exit(0)",
+        "def triple(x):\n    return 3 * x",
+    ]
+    sub = RemoteSubmission(zygote, cells, LIMITS)
+    try:
+        statuses = [c["status"] for c in sub.cell_outcomes]
+        assert statuses == ["ok", "timeout", "timeout", "crashed", "ok"]
+        assert "longer than 1 s" in sub.cell_outcomes[1]["message"]
+        assert "ended its process" in sub.cell_outcomes[3]["message"]
+        assert sub.probe("worker_test_call", name="double", x=[1.0])["out"].tolist() == [2.0]
+        assert sub.probe("worker_test_call", name="triple", x=[1.0])["out"].tolist() == [3.0]
+    finally:
+        sub.close()
+
+
+def test_a_call_that_hangs_or_crashes_costs_only_that_call(zygote):
+    cells = [
+        "import os\ndef spin(x):\n    while True:\n        pass\n"
+        "def die(x):\n    os._exit(1)\n"
+        "def fine(x):\n    return x + 1\n"
+        "def boom(x):\n    raise ValueError('bad input')"
+    ]
+    sub = RemoteSubmission(zygote, cells, LIMITS)
+    try:
+        with pytest.raises(StudentError, match="did not finish within 1 s"):
+            sub.probe("worker_test_call", name="spin", x=[1.0])
+        with pytest.raises(StudentError, match="ended the worker process"):
+            sub.probe("worker_test_call", name="die", x=[1.0])
+        with pytest.raises(StudentError, match=r"raised ValueError \(line 10 of boom\): bad input"):
+            sub.probe("worker_test_call", name="boom", x=[1.0])
+        with pytest.raises(StudentError, match="missing is not defined at the top level"):
+            sub.probe("worker_test_call", name="missing", x=[1.0])
+        assert sub.probe("worker_test_call", name="fine", x=[1.0])["out"].tolist() == [2.0]
+    finally:
+        sub.close()
+
+
+def test_state_changed_by_one_call_does_not_leak_into_the_next(zygote):
+    cells = ["counter = [0]\ndef bump(x):\n    counter[0] += 1\n    return x * 0 + counter[0]"]
+    sub = RemoteSubmission(zygote, cells, LIMITS)
+    try:
+        first = sub.probe("worker_test_call", name="bump", x=[0.0])["out"].tolist()
+        second = sub.probe("worker_test_call", name="bump", x=[0.0])["out"].tolist()
+        assert first == second == [1.0]
+    finally:
+        sub.close()
+
+
+def test_processes_a_submission_starts_are_gone_after_grading(zygote):
+    cells = ["import subprocess\nkids = [subprocess.Popen(['sleep', '300']) for _ in range(5)]"]
+    sub = RemoteSubmission(zygote, cells, LIMITS)
+    sid = sub._sid
+    assert len(session_processes(sid)) >= 5
+    sub.close()
+    deadline = time.monotonic() + 5
+    while session_processes(sid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert session_processes(sid) == []
+
+
+def test_output_floods_and_forged_frames_on_stdout_change_nothing(zygote):
+    cells = [
+        "import sys\nfor _ in range(2000):\n    print('x' * 10_000)\n"
+        "sys.stdout.write('{\"result\": {\"out\": 42}}')\nos = __import__('os')\nos.write(1, b'\\x00' * 64)",
+        "def fine(x):\n    return x + 1",
+    ]
+    sub = RemoteSubmission(zygote, cells, LIMITS)
+    try:
+        assert [c["status"] for c in sub.cell_outcomes] == ["ok", "ok"]
+        assert sub.probe("worker_test_call", name="fine", x=[1.0])["out"].tolist() == [2.0]
+    finally:
+        sub.close()
