@@ -84,7 +84,10 @@ def grade(args: argparse.Namespace) -> int:
         print(f"{result.name}: {status}")
     print(f"Wrote {len(outcome.results)} results and {args.out / 'grades.csv'}")
     if outcome.grader_errors:
-        print(f"autograder: {outcome.grader_errors} tests failed inside the grader itself; see results.json", file=sys.stderr)
+        print(
+            f"autograder: {outcome.grader_errors} tests failed inside the grader itself; see results.json",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -12,14 +12,16 @@ import json
 import os
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from autograder.grading.report import SubmissionResult, write_grades, write_results
 from autograder.grading.submissions import Submission, find_notebooks, read_submission, unique_names
 from autograder.worker.session import Limits
-from autograder.worker.zygote import Zygote, warm_up
+from autograder.worker.zygote import Zygote, close_all, warm_up
 
 ASSIGNMENT = "optim_reg"
 
@@ -86,8 +88,7 @@ def grade_batch(
         out.mkdir(parents=True, exist_ok=True)
         results = _run(zygotes, submissions, limits, out, max_points, progress)
     finally:
-        for zygote in zygotes:
-            zygote.close()
+        close_all(zygotes)
     write_grades(out / "grades.csv", results, max_points)
     return BatchOutcome(results, max_points)
 
@@ -116,15 +117,19 @@ def _run(
             finished(result)
         return [done[s.name] for s in submissions]
 
+    queue_r, queue_w = os.pipe()  # the work queue: every index written up front, taken 4 bytes at a time
+    os.write(queue_w, b"".join(i.to_bytes(4, "big") for i in range(len(submissions))))
+    os.close(queue_w)
     readers = []
-    for index, zygote in enumerate(zygotes):
+    for zygote in zygotes:
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:
             os.close(read_end)
-            _grader_process(zygote, submissions[index :: len(zygotes)], limits, out, max_points, write_end)
+            _grader_process(zygote, submissions, queue_r, limits, out, max_points, write_end)
         os.close(write_end)
         readers.append((pid, os.fdopen(read_end)))
+    os.close(queue_r)
     for pid, reader in readers:
         for line in reader:
             finished(_result_from_json(json.loads(line)))
@@ -137,19 +142,25 @@ def _run(
     return [done[s.name] for s in submissions]
 
 
-def _grader_process(zygote, submissions, limits, out, max_points, write_end) -> None:  # noqa: ANN001
-    """A forked grader: grade a share of the batch, write results.json files, report summaries as JSON lines."""
+def _grader_process(
+    zygote: Zygote,
+    submissions: list[Submission],
+    queue: int,
+    limits: Limits,
+    out: Path,
+    max_points: dict[str, float],
+    write_end: int,
+) -> NoReturn:
+    """A forked grader: take submissions from the queue until it is empty, report summaries as JSON lines."""
     code = 0
     try:
         with os.fdopen(write_end, "w") as report:
-            for submission in submissions:
-                result = grade_one(zygote, submission, limits)
+            while len(record := os.read(queue, 4)) == 4:
+                result = grade_one(zygote, submissions[int.from_bytes(record, "big")], limits)
                 write_results(out, result, max_points)
                 report.write(json.dumps(_result_to_json(result)) + "\n")
                 report.flush()
-    except BaseException:  # noqa: BLE001
-        import traceback
-
+    except BaseException:  # noqa: BLE001 - the parent reports a failed grader process
         traceback.print_exc()
         code = 1
     os._exit(code)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 
@@ -25,3 +28,11 @@ def assert_close(got: np.ndarray, want: np.ndarray, rtol: float, atol: float, wh
             f"(worst at index {tuple(int(i) for i in index)}: relative error {rel:.2g}; tolerance rtol={rtol:g}, "
             f"atol={atol:g})"
         )
+
+
+def check_reference(check: Callable[..., None], reference: Any, *args: Any) -> None:
+    """Run a check on the reference first: if the reference fails it, the grader is broken, not the student."""
+    try:
+        check(reference, *args)
+    except AssertionError as exc:
+        raise RuntimeError(f"grader self-check failed on the reference: {exc}") from exc

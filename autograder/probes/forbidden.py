@@ -95,4 +95,3 @@ def recording_forbidden_calls() -> Iterator[list[str]]:
         yield calls
     finally:
         _active.remove(calls)
-

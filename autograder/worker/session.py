@@ -101,7 +101,9 @@ def _run_cell_in_fork(source: str, namespace: dict[str, Any], number: int, limit
         outcome = json.loads(recv_frame(report_r, limit, MAX_REQUEST_BYTES))
     except ChannelTimeout:
         _kill_group(pid)
-        return _failed(number, "timeout", f"the cell ran longer than {limit:g} s and was stopped; its effects were discarded")
+        return _failed(
+            number, "timeout", f"the cell ran longer than {limit:g} s and was stopped; its effects were discarded"
+        )
     except ChannelClosed:
         status = _reap(pid)
         return _failed(number, "crashed", f"the cell ended its process ({status}); its effects were discarded")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import resource
 import signal
 import socket
 from pathlib import Path
@@ -20,7 +21,9 @@ _PR_SET_CHILD_SUBREAPER = 36
 
 def warm_up() -> None:
     """Import what every submission needs, once, so forks start warm (call in the grader before forking)."""
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    import matplotlib
+
+    matplotlib.use("Agg")  # this process and its forks only: never leak a backend choice through the environment
     import matplotlib.pyplot  # noqa: F401
     import numpy  # noqa: F401
     import sklearn.datasets
@@ -58,9 +61,18 @@ class Zygote:
         return grader_end, int(reply)
 
     def close(self) -> None:
+        """Tell the zygote to exit (it sees the channel close) and wait for it."""
         self._control.close()
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
+
+
+def close_all(zygotes: list[Zygote]) -> None:
+    """Close every zygote's channel first, then wait: no zygote waits on a channel another one still holds."""
+    for zygote in zygotes:
+        zygote._control.close()
+    for zygote in zygotes:
+        zygote.close()
 
 
 def kill_session(sid: int) -> None:
@@ -81,8 +93,16 @@ def _reap_children(*_: object) -> None:
             pass
 
 
+def _close_inherited_fds(keep: int) -> None:
+    """Drop every descriptor inherited from the grader (other zygotes' channels, output files) but `keep`."""
+    limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    os.closerange(3, keep)
+    os.closerange(keep + 1, limit if limit != resource.RLIM_INFINITY else 65536)
+
+
 def _zygote_main(control: socket.socket) -> NoReturn:
     try:
+        _close_inherited_fds(control.fileno())
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
         signal.signal(signal.SIGCHLD, _reap_children)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the grader, which shuts us down

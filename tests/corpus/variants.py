@@ -15,7 +15,9 @@ import nbformat
 SOLUTION = Path(__file__).resolve().parents[2] / "solutions" / "optim_reg.ipynb"
 
 ADAM_DOC = '"""One Adam step at 1-based step number t, with bias correction; returns (param, m, v)."""\n'
-ADAMW_DOC = '"""One AdamW step: decoupled weight decay on the old parameter plus Adam\'s step; returns (param, m, v)."""\n'
+ADAMW_DOC = (
+    '"""One AdamW step: decoupled weight decay on the old parameter plus Adam\'s step; returns (param, m, v)."""\n'
+)
 ADAM_STEP = "    param = param - lr * m_hat / (v_hat.sqrt() + eps)\n"
 ADAMW_STEP = "    param = param - lr * weight_decay * param - lr * m_hat / (v_hat.sqrt() + eps)\n"
 MOMENTUM_BODY = "    velocity = beta * velocity + (1 - beta) * grad\n    param = param - lr * velocity\n"
@@ -36,10 +38,15 @@ class Variant:
     question: str | None  # the question the mistake belongs to; None for a correct alternative
     replacements: tuple[tuple[str, str], ...]
     diagnosis: str = ""  # a phrase the feedback on that question should contain
+    # Questions the bug also costs, by design: SPEC A9 grades [training] by training a network with the student's
+    # own init, Adam, dropout and early stopping, so a bug that stops that network from learning costs it too.
+    also: tuple[str, ...] = ()
 
 
-def bug(name: str, question: str, *replacements: tuple[str, str], diagnosis: str = "") -> Variant:
-    return Variant(name, question, replacements, diagnosis)
+def bug(
+    name: str, question: str, *replacements: tuple[str, str], diagnosis: str = "", also: tuple[str, ...] = ()
+) -> Variant:
+    return Variant(name, question, replacements, diagnosis, also)
 
 
 def correct(name: str, *replacements: tuple[str, str]) -> Variant:
@@ -92,12 +99,13 @@ BUGS = [
     bug("A4-step-off-by-one", "adam", (
         "    m_hat = m / (1 - beta1**t)\n    v_hat = v / (1 - beta2**t)\n" + ADAM_STEP,
         "    m_hat = m / (1 - beta1**(t + 1))\n    v_hat = v / (1 - beta2**(t + 1))\n" + ADAM_STEP)),
-    bug("A6-stores-corrected-moments", "adam", (ADAM_STEP + "    return param, m, v", ADAM_STEP + "    return param, m_hat, v_hat")),
+    bug("A6-stores-corrected-moments", "adam", (ADAM_STEP + "    return param, m, v", ADAM_STEP + "    return param, m_hat, v_hat"),
+        also=("training",)),
     bug("A7-eps-inside-sqrt", "adam", (ADAM_STEP, ADAM_STEP.replace("(v_hat.sqrt() + eps)", "(v_hat + eps).sqrt()")),
         diagnosis="inside"),
     bug("A8-betas-swapped", "adam", (
         ADAM_DOC + "    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad * grad\n",
-        ADAM_DOC + "    m = beta2 * m + (1 - beta2) * grad\n    v = beta1 * v + (1 - beta1) * grad * grad\n")),
+        ADAM_DOC + "    m = beta2 * m + (1 - beta2) * grad\n    v = beta1 * v + (1 - beta1) * grad * grad\n"), also=("training",)),
     bug("A9-one-minus-beta-on-wrong-term", "adam", (
         ADAM_DOC + "    m = beta1 * m + (1 - beta1) * grad\n", ADAM_DOC + "    m = (1 - beta1) * m + beta1 * grad\n")),
     bug("A11-hard-coded-lr", "adam", (ADAM_STEP, ADAM_STEP.replace("param - lr *", "param - 1e-3 *"))),
@@ -131,7 +139,7 @@ BUGS = [
     bug("D9-nan-at-p-one", "dropout", (DROP_SCALE + DROP_OUT, "    return x * mask / (1.0 - p), mask\n")),
     bug("D11-one-mask-per-column", "dropout", (
         DROP_MASK, "    mask = (torch.rand(x.shape[-1:], generator=generator) >= p).expand(x.shape)\n")),
-    bug("D13-modifies-input", "dropout", (DROP_OUT, "    x.mul_(mask * scale)\n    return x, mask\n")),
+    bug("D13-modifies-input", "dropout", (DROP_OUT, "    x.mul_(mask * scale)\n    return x, mask\n"), also=("training",)),
     # [early_stopping] (§4.5)
     bug("E1-weights-aliased", "early_stopping", (ES_SAVE, "                self._best_state = model.state_dict()\n")),
     bug("E2-buffers-not-saved", "early_stopping", (

@@ -243,58 +243,124 @@ NAN_CHECK = "        if math.isnan(metric):\n            return False\n"
 
 # name -> (notebook, a phrase the [early_stopping] feedback must contain, [training] still full?)
 BUGS = {
-    "E1_state_dict_by_reference": (es_edit((SAVE, "self._best_state = model.state_dict()")),
-                                   "held the values of epoch 5", True),
-    "E1_detach_without_clone": (es_edit((SAVE, SAVE.replace(".detach().clone()", ".detach()"))),
-                                "save clones", True),
-    "E2_parameters_only": (es_edit((SAVE, SAVE.replace("model.state_dict().items()", "model.named_parameters()")),
-                                   ("model.load_state_dict(self._best_state)",
-                                    "model.load_state_dict(self._best_state, strict=False)")),
-                           "BatchNorm buffers were not restored", True),
-    "E3_restore_rebinds": (es_edit((SAVE, "self._best_state = copy.deepcopy(model)"),
-                                   ("model.load_state_dict(self._best_state)", "model = self._best_state"),
-                                   ("class EarlyStopping:", "import copy\n\n\nclass EarlyStopping:")),
-                           "rebinding", True),
-    "E4_counter_gt_patience": (es_edit(("self.counter >= self.patience", "self.counter > self.patience")),
-                               "counter > patience", True),
-    "E5_counter_not_reset": (es_edit((IMPROVED, "self.best, self.best_epoch = metric, self._epoch")),
-                             "does not reset counter", True),
-    "E6_compares_with_previous": (es_edit(("        self._epoch += 1\n",
-                                           "        if not math.isnan(metric):\n            self.best = metric\n"
-                                           "        self._epoch += 1\n")),
-                                  "previous epoch", True),
-    "E7_min_delta_sign": (es_edit(("metric < self.best - self.min_delta", "metric < self.best + self.min_delta"),
-                                  ("metric > self.best + self.min_delta", "metric > self.best - self.min_delta")),
-                          "wrong sign", True),
-    "E8_ties_improve": (es_edit(("metric < self.best - self.min_delta", "metric <= self.best - self.min_delta"),
-                                ("metric > self.best + self.min_delta", "metric >= self.best + self.min_delta")),
-                        "tie", True),
-    "E9_mode_ignored": (es_edit(('        if self.mode == "min":\n            return metric <',
-                                 '        if True:\n            return metric <')),
-                        "always treats lower as better", True),
-    "E10_initial_best_zero": (es_edit((FIRST, ""), ('self.best = math.inf if mode == "min" else -math.inf',
-                                                    "self.best = 0.0")),
-                              "starts best at 0", False),
-    "E11_saves_every_epoch": (es_edit(("            self.counter += 1\n",
-                                       "            self.counter += 1\n            if model is not None:\n"
-                                       "                " + SAVE + "\n")),
-                              "held the values of epoch 5", True),
-    "E12_best_epoch_one_based": (es_edit((IMPROVED, "self.best, self.best_epoch, self.counter = metric, "
-                                          "self._epoch + 1, 0")),
-                                 "counts best_epoch from 1", True),
+    "E1_state_dict_by_reference": (
+        es_edit((SAVE, "self._best_state = model.state_dict()")),
+        "held the values of epoch 5",
+        True,
+    ),
+    "E1_detach_without_clone": (es_edit((SAVE, SAVE.replace(".detach().clone()", ".detach()"))), "save clones", True),
+    "E2_parameters_only": (
+        es_edit(
+            (SAVE, SAVE.replace("model.state_dict().items()", "model.named_parameters()")),
+            ("model.load_state_dict(self._best_state)", "model.load_state_dict(self._best_state, strict=False)"),
+        ),
+        "BatchNorm buffers were not restored",
+        True,
+    ),
+    "E3_restore_rebinds": (
+        es_edit(
+            (SAVE, "self._best_state = copy.deepcopy(model)"),
+            ("model.load_state_dict(self._best_state)", "model = self._best_state"),
+            ("class EarlyStopping:", "import copy\n\n\nclass EarlyStopping:"),
+        ),
+        "rebinding",
+        True,
+    ),
+    "E4_counter_gt_patience": (
+        es_edit(("self.counter >= self.patience", "self.counter > self.patience")),
+        "counter > patience",
+        True,
+    ),
+    "E5_counter_not_reset": (
+        es_edit((IMPROVED, "self.best, self.best_epoch = metric, self._epoch")),
+        "does not reset counter",
+        True,
+    ),
+    "E6_compares_with_previous": (
+        es_edit(
+            (
+                "        self._epoch += 1\n",
+                "        if not math.isnan(metric):\n            self.best = metric\n        self._epoch += 1\n",
+            )
+        ),
+        "previous epoch",
+        True,
+    ),
+    "E7_min_delta_sign": (
+        es_edit(
+            ("metric < self.best - self.min_delta", "metric < self.best + self.min_delta"),
+            ("metric > self.best + self.min_delta", "metric > self.best - self.min_delta"),
+        ),
+        "wrong sign",
+        True,
+    ),
+    "E8_ties_improve": (
+        es_edit(
+            ("metric < self.best - self.min_delta", "metric <= self.best - self.min_delta"),
+            ("metric > self.best + self.min_delta", "metric >= self.best + self.min_delta"),
+        ),
+        "tie",
+        True,
+    ),
+    "E9_mode_ignored": (
+        es_edit(
+            (
+                '        if self.mode == "min":\n            return metric <',
+                "        if True:\n            return metric <",
+            )
+        ),
+        "always treats lower as better",
+        True,
+    ),
+    "E10_initial_best_zero": (
+        es_edit((FIRST, ""), ('self.best = math.inf if mode == "min" else -math.inf', "self.best = 0.0")),
+        "starts best at 0",
+        False,
+    ),
+    "E11_saves_every_epoch": (
+        es_edit(
+            (
+                "            self.counter += 1\n",
+                "            self.counter += 1\n            if model is not None:\n                " + SAVE + "\n",
+            )
+        ),
+        "held the values of epoch 5",
+        True,
+    ),
+    "E12_best_epoch_one_based": (
+        es_edit((IMPROVED, "self.best, self.best_epoch, self.counter = metric, self._epoch + 1, 0")),
+        "counts best_epoch from 1",
+        True,
+    ),
     "nan_poisons_best": (es_edit((NAN_CHECK + FIRST, FIRST + NAN_CHECK)), "NaN first metric become best", True),
-    "nan_skipped": (es_edit(("        if self._improves(metric):",
-                             "        if math.isnan(metric):\n            return self.should_stop\n"
-                             "        if self._improves(metric):")),
-                    "skips NaN epochs", True),
-    "restore_assign_true": (es_edit(("model.load_state_dict(self._best_state)",
-                                     "model.load_state_dict(self._best_state, assign=True)")),
-                            "second restore(model) gave wrong weights", True),
+    "nan_skipped": (
+        es_edit(
+            (
+                "        if self._improves(metric):",
+                "        if math.isnan(metric):\n            return self.should_stop\n"
+                "        if self._improves(metric):",
+            )
+        ),
+        "skips NaN epochs",
+        True,
+    ),
+    "restore_assign_true": (
+        es_edit(("model.load_state_dict(self._best_state)", "model.load_state_dict(self._best_state, assign=True)")),
+        "second restore(model) gave wrong weights",
+        True,
+    ),
     "rejects_patience_zero": (es_edit(("if patience < 0:", "if patience < 1:")), "rejects patience=0", True),
-    "sticky_stop": (es_edit(("            self.should_stop = False\n", ""),
-                            ("self.should_stop = self.counter >= self.patience",
-                             "self.should_stop = self.should_stop or self.counter >= self.patience")),
-                    "keeps returning True", True),
+    "sticky_stop": (
+        es_edit(
+            ("            self.should_stop = False\n", ""),
+            (
+                "self.should_stop = self.counter >= self.patience",
+                "self.should_stop = self.should_stop or self.counter >= self.patience",
+            ),
+        ),
+        "keeps returning True",
+        True,
+    ),
 }
 
 
@@ -319,31 +385,57 @@ INIT = "def compute_fans"
 
 # name -> (notebook, [training] full?)
 OTHER = {
-    "adam_without_bias_correction": (cell_edit(ADAM, ("m_hat = m / (1 - beta1**t)", "m_hat = m"),
-                                               ("v_hat = v / (1 - beta2**t)", "v_hat = v")), True),
+    "adam_without_bias_correction": (
+        cell_edit(ADAM, ("m_hat = m / (1 - beta1**t)", "m_hat = m"), ("v_hat = v / (1 - beta2**t)", "v_hat = v")),
+        True,
+    ),
     "adam_default_betas_swapped": (cell_edit(ADAM, ("beta1=0.9, beta2=0.999", "beta1=0.999, beta2=0.9")), True),
-    "dropout_keep_drop_confusion": (cell_edit(DROPOUT, ("mask = torch.rand(x.shape, generator=generator, "
-                                                        "device=x.device) >= p",
-                                                        "mask = torch.rand(x.shape, generator=generator, "
-                                                        "device=x.device) < p")), True),
+    "dropout_keep_drop_confusion": (
+        cell_edit(
+            DROPOUT,
+            (
+                "mask = torch.rand(x.shape, generator=generator, device=x.device) >= p",
+                "mask = torch.rand(x.shape, generator=generator, device=x.device) < p",
+            ),
+        ),
+        True,
+    ),
     "dropout_not_scaled": (cell_edit(DROPOUT, ("scale = 0.0 if p == 1 else 1.0 / (1.0 - p)", "scale = 1.0")), True),
     "dropout_active_in_eval": (cell_edit(DROPOUT, ("        if not self.training:\n            return x\n", "")), True),
-    "he_with_xavier_formula": (cell_edit(INIT, ("s = math.sqrt(2.0 / _fan(shape, mode))",
-                                                "s = math.sqrt(2.0 / sum(compute_fans(shape)))")), True),
-    "he_variance_as_std": (cell_edit(INIT, ("s = math.sqrt(2.0 / _fan(shape, mode))", "s = 2.0 / _fan(shape, mode)")),
-                           True),
+    "he_with_xavier_formula": (
+        cell_edit(INIT, ("s = math.sqrt(2.0 / _fan(shape, mode))", "s = math.sqrt(2.0 / sum(compute_fans(shape)))")),
+        True,
+    ),
+    "he_variance_as_std": (
+        cell_edit(INIT, ("s = math.sqrt(2.0 / _fan(shape, mode))", "s = 2.0 / _fan(shape, mode)")),
+        True,
+    ),
     # the network does not learn (properly): [training] must fail
-    "adam_plain_sgd": (cell_edit(ADAM, ("param = param - lr * m_hat / (v_hat.sqrt() + eps)",
-                                        "param = param - lr * grad")), False),
+    "adam_plain_sgd": (
+        cell_edit(ADAM, ("param = param - lr * m_hat / (v_hat.sqrt() + eps)", "param = param - lr * grad")),
+        False,
+    ),
     # betas swapped in the averages but not in the bias corrections: steps ~100x too small, learns too slowly
-    "adam_betas_swapped_in_averages_only": (cell_edit(ADAM, ("m = beta1 * m + (1 - beta1) * grad",
-                                                             "m = beta2 * m + (1 - beta2) * grad"),
-                                                      ("v = beta2 * v + (1 - beta2) * grad * grad",
-                                                       "v = beta1 * v + (1 - beta1) * grad * grad")), False),
+    "adam_betas_swapped_in_averages_only": (
+        cell_edit(
+            ADAM,
+            ("m = beta1 * m + (1 - beta1) * grad", "m = beta2 * m + (1 - beta2) * grad"),
+            ("v = beta2 * v + (1 - beta2) * grad * grad", "v = beta1 * v + (1 - beta1) * grad * grad"),
+        ),
+        False,
+    ),
     "adam_no_sqrt": (cell_edit(ADAM, ("v_hat.sqrt() + eps", "v_hat + eps")), False),
     "adam_sign_flipped": (cell_edit(ADAM, ("param = param - lr", "param = param + lr")), False),
-    "he_zeros": (cell_edit(INIT, ("return torch.empty(tuple(shape), dtype=torch.float32).normal_(0.0, s, "
-                                  "generator=generator)", "return torch.zeros(tuple(shape))")), False),
+    "he_zeros": (
+        cell_edit(
+            INIT,
+            (
+                "return torch.empty(tuple(shape), dtype=torch.float32).normal_(0.0, s, generator=generator)",
+                "return torch.zeros(tuple(shape))",
+            ),
+        ),
+        False,
+    ),
     "he_ten_times_too_large": (cell_edit(INIT, ("s = math.sqrt(2.0 / _fan(shape, mode))", "s = 10.0")), False),
 }
 
@@ -368,13 +460,33 @@ def test_reference_matches_hand_derived_stop_and_best_epochs():
     from autograder.graders.optim_reg import test_early_stopping as grader
 
     hand = {  # name -> (first epoch step() returns True or None, best_epoch then (or after the last call))
-        "plateau": (3, 1), "keras_p0": (2, 1), "keras_p1": (2, 1), "keras_p2": (3, 1), "keras_p3": (4, 1),
-        "keras_p4": (5, 1), "long_p5": (8, 3), "default_patience": (5, 0), "monotone": (None, 4),
-        "interleaved": (None, 6), "worse_than_best": (4, 1), "counter_values": (None, 3),
-        "min_delta_min": (4, 2), "min_delta_max": (4, 2), "min_delta_creep": (2, 0), "min_delta_worse": (2, 0),
-        "ties": (2, 0), "tie_after_dip": (4, 1), "max_plateau": (5, 3), "max_rising": (None, 4),
-        "max_negative": (3, 1), "rising_losses": (None, 0), "nan_after_best": (3, 0), "nan_first": (None, 2),
-        "nan_between": (None, 3), "after_stop": (2, 0), "patience_zero_max": (1, 0),
+        "plateau": (3, 1),
+        "keras_p0": (2, 1),
+        "keras_p1": (2, 1),
+        "keras_p2": (3, 1),
+        "keras_p3": (4, 1),
+        "keras_p4": (5, 1),
+        "long_p5": (8, 3),
+        "default_patience": (5, 0),
+        "monotone": (None, 4),
+        "interleaved": (None, 6),
+        "worse_than_best": (4, 1),
+        "counter_values": (None, 3),
+        "min_delta_min": (4, 2),
+        "min_delta_max": (4, 2),
+        "min_delta_creep": (2, 0),
+        "min_delta_worse": (2, 0),
+        "ties": (2, 0),
+        "tie_after_dip": (4, 1),
+        "max_plateau": (5, 3),
+        "max_rising": (None, 4),
+        "max_negative": (3, 1),
+        "rising_losses": (None, 0),
+        "nan_after_best": (3, 0),
+        "nan_first": (None, 2),
+        "nan_between": (None, 3),
+        "after_stop": (2, 0),
+        "patience_zero_max": (1, 0),
     }
     runs = grader._runs(reference("optim_reg"))
     for name, (stop, best) in hand.items():

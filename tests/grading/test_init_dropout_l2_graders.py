@@ -13,19 +13,16 @@ from __future__ import annotations
 
 import ast
 import functools
-import importlib
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from autograder.grading.implementations import reference
-from autograder.grading.plugin import GRADERS_DIR, GradingPlugin, TestResult, apply_forbidden, static_forbidden
-from tests.grading.inprocess import InProcessSubmission, code_cells, grade_in_process, scores_by_question
+from autograder.grading.plugin import TestResult
+from tests.grading.inprocess import code_cells, grade_in_process, scores_by_question
 
 ROOT = Path(__file__).resolve().parents[2]
 MINE = ("init", "l2", "dropout")
-MY_FILES = ("test_init.py", "test_l2.py", "test_dropout.py")
 MAX = {"init": 10.0, "l2": 6.0, "dropout": 14.0}
 
 
@@ -57,37 +54,9 @@ def variant(**replacements: str) -> list[str]:
 
 
 def grade_mine(sources: list[str]) -> list[TestResult]:
-    """run_graders restricted to this file's three grader modules."""
-    importlib.import_module("autograder.probes.optim_reg")
-    submission = InProcessSubmission(sources)
-    assert all(o.status != "error" for o in submission.outcomes), [o.as_dict() for o in submission.outcomes]
-    plugin = GradingPlugin(submission, reference("optim_reg"))
-    folder = GRADERS_DIR / "optim_reg"
-    args = [
-        *(str(folder / f) for f in MY_FILES),
-        "-p",
-        "no:terminal",
-        "-p",
-        "no:cacheprovider",
-        "--assert=plain",
-        "-p",
-        "no:unraisableexception",
-        "-p",
-        "no:threadexception",  # their gc.collect() costs ~1 s a run
-        "-c",
-        str(GRADERS_DIR / "pytest.ini"),
-        "--rootdir",
-        str(GRADERS_DIR),
-        "--import-mode=importlib",
-    ]
-    code = pytest.main(args, plugins=[plugin])
-    assert code in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED), code
-    forbidden = static_forbidden("optim_reg", submission)
-    for question, calls in plugin._student.forbidden.items():
-        forbidden.setdefault(question, []).extend(calls)
-    results = apply_forbidden(plugin.results, forbidden)
-    errors = [r for r in results if r.grader_error]
-    assert not errors, [(r.name, r.feedback) for r in errors]
+    """The full grading pipeline, restricted to [init], [l2] and [dropout]."""
+    results = grade_in_process(sources, MINE)
+    assert not [r for r in results if r.grader_error], [r.feedback for r in results if r.grader_error]
     return results
 
 
@@ -574,7 +543,7 @@ MUTANTS = [
     (
         "D13 input modified in place",
         "dropout",
-        "in place",
+        "in-place operation",
         {
             "dropout_forward": """
         def dropout_forward(x, p, training=True, generator=None):

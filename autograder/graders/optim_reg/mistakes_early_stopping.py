@@ -14,7 +14,9 @@ import torch
 
 
 class _Correct:
-    def __init__(self, patience: int = 5, min_delta: float = 0.0, mode: str = "min", restore_best_weights: bool = False):
+    def __init__(
+        self, patience: int = 5, min_delta: float = 0.0, mode: str = "min", restore_best_weights: bool = False
+    ):
         if mode not in ("min", "max"):
             raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
         if patience < 0:
@@ -111,7 +113,9 @@ class TiesImprove(_Correct):
 
 
 class ModeIgnored(_Correct):
-    def __init__(self, patience: int = 5, min_delta: float = 0.0, mode: str = "min", restore_best_weights: bool = False):
+    def __init__(
+        self, patience: int = 5, min_delta: float = 0.0, mode: str = "min", restore_best_weights: bool = False
+    ):
         super().__init__(patience, min_delta, mode, restore_best_weights)
         self.mode = "min"
         self.best = math.inf
@@ -183,12 +187,16 @@ class RejectsPatienceZero(_Correct):
 
 
 class AcceptsAnyMode(_Correct):
-    def __init__(self, patience: int = 5, min_delta: float = 0.0, mode: str = "min", restore_best_weights: bool = False):
+    def __init__(
+        self, patience: int = 5, min_delta: float = 0.0, mode: str = "min", restore_best_weights: bool = False
+    ):
         super().__init__(patience, min_delta, mode if mode in ("min", "max") else "min", restore_best_weights)
 
 
 class AcceptsNegativePatience(_Correct):
-    def __init__(self, patience: int = 5, min_delta: float = 0.0, mode: str = "min", restore_best_weights: bool = False):
+    def __init__(
+        self, patience: int = 5, min_delta: float = 0.0, mode: str = "min", restore_best_weights: bool = False
+    ):
         super().__init__(max(patience, 0), min_delta, mode, restore_best_weights)
 
 

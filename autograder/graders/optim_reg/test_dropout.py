@@ -16,18 +16,20 @@ different mask. Instead, against SPEC's formulas:
 - independence: no row or column of a 500 x 500 mask at p = 0.5 is all dropped (probability < 1e-147 when
   independent) and no 32 x 32 plane of a (16, 16, 32, 32) input at p = 0.7 (< 1e-155);
 - backward and the module's autograd gradient: grad * mask / (1 - p) for the forward's own mask, rtol 1e-5.
+
+SPEC Part A lets a function update its tensor arguments in place, so changing x in place is not penalised by
+itself; it costs points only where it breaks something SPEC asks for, such as the module's autograd gradient.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 import numpy as np
 
 from autograder.grading.api import hidden, public
-from autograder.grading.implementations import StudentError
+from autograder.grading.compare import check_reference
 
 QUESTION = "dropout"
 
@@ -44,39 +46,16 @@ BACKWARD_PS = [0.2, 0.5, 0.7, 1.0]
 BACKWARD_SHAPE = [256, 128]
 
 
-def _probe(impl: Any, name: str, **params: Any) -> dict[str, Any]:
-    """impl.probe(name, **params), run once per implementation (several tests share one battery)."""
-    cache = vars(impl).setdefault("_init_dropout_l2_cache", {})
-    key = name + json.dumps(params, sort_keys=True)
-    if key not in cache:
-        try:
-            cache[key] = (True, impl.probe(name, **params))
-        except StudentError as exc:
-            cache[key] = (False, exc)
-    ok, value = cache[key]
-    if not ok:
-        raise StudentError(str(value))
-    return value
-
-
-def _anchor(check: Any, reference: Any, *args: Any) -> None:
-    """The same check on the reference's probe results must pass; otherwise the grader itself is broken."""
-    try:
-        check(reference, *args)
-    except AssertionError as exc:
-        raise RuntimeError(f"grader self-check failed on the reference: {exc}") from exc
-
-
 def _forward(impl: Any) -> dict[str, Any]:
-    return _probe(impl, "dropout_forward_battery", stats=STATS, seed=0)
+    return impl.probe("dropout_forward_battery", stats=STATS, seed=0)
 
 
 def _backward(impl: Any) -> list[dict[str, Any]]:
-    return _probe(impl, "dropout_backward_battery", ps=BACKWARD_PS, shape=BACKWARD_SHAPE, seed=0)["cases"]
+    return impl.probe("dropout_backward_battery", ps=BACKWARD_PS, shape=BACKWARD_SHAPE, seed=0)["cases"]
 
 
 def _module(impl: Any) -> dict[str, Any]:
-    return _probe(impl, "dropout_module_battery", seed=0)
+    return impl.probe("dropout_module_battery", seed=0)
 
 
 def _shape(shape: Any) -> str:
@@ -168,7 +147,7 @@ def test_forward_shapes(student, reference):
             _failed(case)
             check_shapes(case, _forward_label(case))
 
-    _anchor(check, reference)
+    check_reference(check, reference)
     check(student)
 
 
@@ -191,7 +170,7 @@ def test_forward_identity(student, reference):
             if not case["mask_all_true"]:
                 raise AssertionError(f"{what}: the mask is not all True")
 
-    _anchor(check, reference)
+    check_reference(check, reference)
     check(student)
 
 
@@ -207,7 +186,7 @@ def test_forward_keep_rate(student, reference):
             check_rate(what, case["p"], case["n"], case["dropped"])
             check_mask_matches(case, what)
 
-    _anchor(check, reference)
+    check_reference(check, reference)
     check(student)
 
 
@@ -229,7 +208,7 @@ def test_forward_inverted_scaling(student, reference):
                     "errors away from mean(x); inverted dropout keeps the mean"
                 )
 
-    _anchor(check, reference)
+    check_reference(check, reference)
     check(student)
 
 
@@ -252,7 +231,7 @@ def test_forward_p_one(student, reference):
             if case["mask_any_kept"]:
                 raise AssertionError(f"{what}: the mask keeps some entries")
 
-    _anchor(check, reference)
+    check_reference(check, reference)
     check(student)
 
 
@@ -268,30 +247,7 @@ def test_forward_rejects_bad_p(student, reference):
                     f"dropout_forward(x of shape (8, 8), p={case['p']}) {did}; p outside [0, 1] must raise ValueError"
                 )
 
-    _anchor(check, reference)
-    check(student)
-
-
-@hidden(0.5)
-def test_input_unchanged(student, reference):
-    """dropout_forward and Dropout leave their input x unchanged"""
-
-    def check(impl: Any) -> None:
-        for case in _forward(impl)["unchanged"]:
-            _failed(case)
-            if not case["unchanged"]:
-                raise AssertionError(
-                    f"dropout_forward(x of shape (64, 64), p={case['p']}) modified x in place (e.g. "
-                    "x *= mask); build out as a new tensor: the layer before dropout may still need x"
-                )
-        for case in _module(impl)["train"]:
-            if "error" not in case and not case.get("unchanged", True):
-                raise AssertionError(
-                    f"Dropout({', '.join(map(str, case['args']))}) modified its input x in place in "
-                    "training mode; build the output as a new tensor"
-                )
-
-    _anchor(check, reference)
+    check_reference(check, reference)
     check(student)
 
 
@@ -331,7 +287,7 @@ def test_forward_independence_and_generator(student, reference):
                 f"{what}: two calls without a generator gave the same mask (is the seed reset inside the function?)"
             )
 
-    _anchor(check, reference)
+    check_reference(check, reference)
     check(student)
 
 
@@ -372,7 +328,7 @@ def test_backward(student, reference):
                     message += "; it is divided by p instead of 1 - p"
                 raise AssertionError(message)
 
-    _anchor(check, reference)
+    check_reference(check, reference)
     check(student)
 
 
@@ -399,7 +355,7 @@ def test_module_training(student, reference):
             check_rate(what, p, case["n"], case["dropped"], module=True)
             check_scale(what, p, case["dtype"], case)
 
-    _anchor(check, reference)
+    check_reference(check, reference)
     check(student)
 
 
@@ -422,11 +378,11 @@ def test_module_eval(student, reference):
                 "Dropout(0.5).eval().train() on x of shape (64, 32): nothing was dropped after .train()"
             )
 
-    _anchor(check, reference)
+    check_reference(check, reference)
     check(student)
 
 
-@hidden(1)
+@hidden(1.5)
 def test_module_autograd(student, reference):
     """Autograd through Dropout(p) gives grad·mask/(1-p) for the mask it used (p = 0.2, 0.7, 1)"""
 
@@ -466,5 +422,5 @@ def test_module_autograd(student, reference):
                     message += "; it is grad·mask/p: the kept entries are divided by p instead of 1 - p"
                 raise AssertionError(message)
 
-    _anchor(check, reference)
+    check_reference(check, reference)
     check(student)

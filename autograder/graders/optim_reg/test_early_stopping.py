@@ -67,16 +67,36 @@ PARAMS = {"runs": [{"kwargs": kwargs, "metrics": metrics} for kwargs, metrics in
 
 RESTORE = {
     # name -> scenario; every model's weights and buffers encode the epoch they were set at
-    "linear": {"kwargs": {"patience": 3, "restore_best_weights": True}, "metrics": [3.0, 2.0, 1.0, 1.5, 1.7, 1.9],
-               "batchnorm": False, "seed": 1},
-    "batchnorm": {"kwargs": {"patience": 3, "restore_best_weights": True}, "metrics": [3.0, 2.0, 1.0, 1.5, 1.7, 1.9],
-                  "batchnorm": True, "seed": 2},
-    "batchnorm_max": {"kwargs": {"patience": 2, "mode": "max", "restore_best_weights": True},
-                      "metrics": [0.5, 0.7, 0.65, 0.72, 0.71, 0.70], "batchnorm": True, "seed": 3},
-    "best_first": {"kwargs": {"patience": 2, "restore_best_weights": True}, "metrics": [1.0, 2.0, 3.0],
-                   "batchnorm": True, "seed": 4},
-    "never_stops": {"kwargs": {"patience": 5, "restore_best_weights": True}, "metrics": [3.0, 2.0, 1.0],
-                    "batchnorm": True, "seed": 5},
+    "linear": {
+        "kwargs": {"patience": 3, "restore_best_weights": True},
+        "metrics": [3.0, 2.0, 1.0, 1.5, 1.7, 1.9],
+        "batchnorm": False,
+        "seed": 1,
+    },
+    "batchnorm": {
+        "kwargs": {"patience": 3, "restore_best_weights": True},
+        "metrics": [3.0, 2.0, 1.0, 1.5, 1.7, 1.9],
+        "batchnorm": True,
+        "seed": 2,
+    },
+    "batchnorm_max": {
+        "kwargs": {"patience": 2, "mode": "max", "restore_best_weights": True},
+        "metrics": [0.5, 0.7, 0.65, 0.72, 0.71, 0.70],
+        "batchnorm": True,
+        "seed": 3,
+    },
+    "best_first": {
+        "kwargs": {"patience": 2, "restore_best_weights": True},
+        "metrics": [1.0, 2.0, 3.0],
+        "batchnorm": True,
+        "seed": 4,
+    },
+    "never_stops": {
+        "kwargs": {"patience": 5, "restore_best_weights": True},
+        "metrics": [3.0, 2.0, 1.0],
+        "batchnorm": True,
+        "seed": 5,
+    },
 }
 RESTORE_PARAMS = {"scenarios": list(RESTORE.values())}
 
@@ -131,27 +151,34 @@ def _problems_running(name: str, got: dict[str, Any], want: dict[str, Any]) -> s
         return f"on {_where(name)}, step() raised {got['step_error']['error']} at epoch {epoch}"
     for epoch, s in enumerate(got["steps"]):
         if not isinstance(s["returned"], bool):
-            return (f"on {_where(name)}, step() returned {s['returned']} at epoch {epoch}; SPEC says it returns "
-                    "True or False")
+            return (
+                f"on {_where(name)}, step() returned {s['returned']} at epoch {epoch}; SPEC says it returns "
+                "True or False"
+            )
     return None
 
 
-def _check_stop(name: str, got: dict[str, Any], want: dict[str, Any], best: bool = False,
-                best_epoch: bool = True) -> str | None:
+def _check_stop(
+    name: str, got: dict[str, Any], want: dict[str, Any], best: bool = False, best_epoch: bool = True
+) -> str | None:
     """Stop epoch and best_epoch at the stop (and best, if asked) as SPEC's rule gives them."""
     problem = _problems_running(name, got, want)
     if problem:
         return problem
     got_stop, want_stop = _stop_epoch(got), _stop_epoch(want)
     if got_stop != want_stop:
-        return (f"on {_where(name)}, your step() {_said_stop(got_stop)}; by SPEC's rule (stop once counter, the "
-                f"number of epochs since the last strict improvement, reaches patience) it "
-                f"{_said_stop(want_stop)}")
+        return (
+            f"on {_where(name)}, your step() {_said_stop(got_stop)}; by SPEC's rule (stop once counter, the "
+            f"number of epochs since the last strict improvement, reaches patience) it "
+            f"{_said_stop(want_stop)}"
+        )
     g, w = _at_stop(got), _at_stop(want)
     when = "when step() returned True" if want_stop is not None else "after the last call"
     if best_epoch and g["best_epoch"] != w["best_epoch"]:
-        return (f"on {_where(name)}, best_epoch was {g['best_epoch']} {when}; by SPEC's rule the best epoch "
-                f"(0-based index of the last improving call) is {w['best_epoch']}")
+        return (
+            f"on {_where(name)}, best_epoch was {g['best_epoch']} {when}; by SPEC's rule the best epoch "
+            f"(0-based index of the last improving call) is {w['best_epoch']}"
+        )
     if best and not _same_number(g["best"], w["best"]):
         return f"on {_where(name)}, best was {_show(g['best'])} {when}; by SPEC's rule it is {_show(w['best'])}"
     return None
@@ -165,8 +192,10 @@ def _check_sequence(name: str, got: dict[str, Any], want: dict[str, Any], field:
     w = [s[field] for s in want["steps"]]
     if g != w:
         epoch = next(i for i, (a, b) in enumerate(zip(g, w)) if a != b)
-        return (f"on {_where(name)}, {field} after each call was {g}; by SPEC's rule it is {w} "
-                f"(first difference at epoch {epoch})")
+        return (
+            f"on {_where(name)}, {field} after each call was {g}; by SPEC's rule it is {w} "
+            f"(first difference at epoch {epoch})"
+        )
     return None
 
 
@@ -184,9 +213,11 @@ def _check_improving_calls(name: str, got: dict[str, Any], want: dict[str, Any])
     g, w = _improving_calls(got), _improving_calls(want)
     if g == w:
         return None
-    return (f"on {_where(name)}, the calls that improved (best_epoch changed) were at epochs {g}; by SPEC's rule "
-            f"they are at epochs {w}: an epoch improves only when metric < best - min_delta, or > best + "
-            "min_delta in mode 'max', strictly, so a tie is no improvement")
+    return (
+        f"on {_where(name)}, the calls that improved (best_epoch changed) were at epochs {g}; by SPEC's rule "
+        f"they are at epochs {w}: an epoch improves only when metric < best - min_delta, or > best + "
+        "min_delta in mode 'max', strictly, so a tie is no improvement"
+    )
 
 
 def _check_best_values(name: str, got: dict[str, Any], want: dict[str, Any]) -> str | None:
@@ -207,9 +238,11 @@ def _check_best_values(name: str, got: dict[str, Any], want: dict[str, Any]) -> 
             first = epoch
     if first is None:
         return _check_improving_calls(name, got, want)
-    return (f"on {_where(name)}, best after each call was [{', '.join(shown_got)}]; by SPEC's rule it is "
-            f"[{', '.join(shown_want)}] (first difference at epoch {first}, metric {_show(metrics[first])}: "
-            "an epoch improves only when metric < best - min_delta, or > best + min_delta in mode 'max')")
+    return (
+        f"on {_where(name)}, best after each call was [{', '.join(shown_got)}]; by SPEC's rule it is "
+        f"[{', '.join(shown_want)}] (first difference at epoch {first}, metric {_show(metrics[first])}: "
+        "an epoch improves only when metric < best - min_delta, or > best + min_delta in mode 'max')"
+    )
 
 
 @functools.cache
@@ -231,8 +264,11 @@ def _rounded(step: dict[str, Any]) -> Any:
 def _signature(result: dict[str, Any], names: list[str]) -> list[Any]:
     runs = dict(zip(NAMES, result["runs"]))
     return [
-        (_error_type(runs[n]["init_error"]), _error_type((runs[n]["step_error"] or {}).get("error")),
-         [(s["returned"], s["best_epoch"], s["should_stop"], _rounded(s)) for s in runs[n]["steps"]])
+        (
+            _error_type(runs[n]["init_error"]),
+            _error_type((runs[n]["step_error"] or {}).get("error")),
+            [(s["returned"], s["best_epoch"], s["should_stop"], _rounded(s)) for s in runs[n]["steps"]],
+        )
         for n in names
     ]
 
@@ -247,7 +283,10 @@ def _fail(problems: list[str], names: list[str], student: Any, reference: Any) -
         raise AssertionError(problems[0])
     message = "; ".join(problems[:2]) + ("" if len(problems) <= 2 else f" (and {len(problems) - 2} more)")
     description = known_mistake(
-        got, "early_stopping_runs", PARAMS, _mistakes(reference),
+        got,
+        "early_stopping_runs",
+        PARAMS,
+        _mistakes(reference),
         lambda a, b: _signature(a, names) == _signature(b, names),
     )
     if description:
@@ -340,11 +379,15 @@ def test_should_stop_after_each_call(student, reference):
         returned = [s["returned"] for s in got["steps"]]
         flags = [s["should_stop"] for s in got["steps"]]
         if flags != returned:
-            return (f"on {_where(name)}, step() returned {returned} but should_stop after each call was {flags}; "
-                    "SPEC says should_stop holds the value step() last returned")
+            return (
+                f"on {_where(name)}, step() returned {returned} but should_stop after each call was {flags}; "
+                "SPEC says should_stop holds the value step() last returned"
+            )
         if returned[3] is not False:
-            return (f"on {_where(name)}, step() returned {returned}: the call at epoch 3 improves (0.5 < 1.0), "
-                    "and SPEC says an improving call returns False, even after an earlier stop")
+            return (
+                f"on {_where(name)}, step() returned {returned}: the call at epoch 3 improves (0.5 < 1.0), "
+                "and SPEC says an improving call returns False, even after an earlier stop"
+            )
         return None
 
     _check_runs(student, reference, ["after_stop"], check)
@@ -355,16 +398,21 @@ def test_invalid_arguments(student, reference):
     """ValueError for an unknown mode or a negative patience; patience 0 is allowed"""
     got = _runs(student)
     problems = []
-    for name, call in [("mode_auto", 'EarlyStopping(mode="auto")'), ("mode_minimum", 'EarlyStopping(mode="minimum")'),
-                       ("patience_negative", "EarlyStopping(patience=-1)")]:
+    for name, call in [
+        ("mode_auto", 'EarlyStopping(mode="auto")'),
+        ("mode_minimum", 'EarlyStopping(mode="minimum")'),
+        ("patience_negative", "EarlyStopping(patience=-1)"),
+    ]:
         error = got[name]["init_error"]
         if not error:
             problems.append(f"{call} did not raise an error; SPEC asks for ValueError")
         elif not error.startswith("ValueError"):
             problems.append(f"{call} raised {error.split(':', 1)[0]}; SPEC asks for ValueError")
     if got["patience_zero_max"]["init_error"]:
-        problems.append(f'EarlyStopping(patience=0, mode="max", min_delta=0.01) raised '
-                        f'{got["patience_zero_max"]["init_error"]}; SPEC allows patience 0')
+        problems.append(
+            f'EarlyStopping(patience=0, mode="max", min_delta=0.01) raised '
+            f"{got['patience_zero_max']['init_error']}; SPEC allows patience 0"
+        )
     _fail(problems, ["mode_auto", "mode_minimum", "patience_negative", "patience_zero_max"], student, reference)
 
 
@@ -381,15 +429,19 @@ def _describe_restore(name: str, which: dict[str, int], best: int, last: int) ->
     held = " and ".join("values of no epoch" if e < 0 else f"the values of epoch {e}" for e in epochs)
     buffers = all(k.endswith(("running_mean", "running_var", "num_batches_tracked")) for k in wrong)
     if buffers:
-        hint = ("the BatchNorm buffers were not restored: save and load the whole state_dict (buffers included), "
-                "not only the parameters")
+        hint = (
+            "the BatchNorm buffers were not restored: save and load the whole state_dict (buffers included), "
+            "not only the parameters"
+        )
     elif epochs == [last]:
-        hint = ("those are the weights the model had before restore(), so either the saved copy changed with the "
-                "model (model.state_dict(), and .detach(), .data, dict(...) or copy.copy of it, hold references to "
-                "the live tensors: save clones or a copy.deepcopy), or the weights were saved at every epoch "
-                "instead of only at improvements, or restore(model) did not load anything into the model it was "
-                "given (rebinding `model = ...` inside restore changes only a local name; use "
-                "model.load_state_dict)")
+        hint = (
+            "those are the weights the model had before restore(), so either the saved copy changed with the "
+            "model (model.state_dict(), and .detach(), .data, dict(...) or copy.copy of it, hold references to "
+            "the live tensors: save clones or a copy.deepcopy), or the weights were saved at every epoch "
+            "instead of only at improvements, or restore(model) did not load anything into the model it was "
+            "given (rebinding `model = ...` inside restore changes only a local name; use "
+            "model.load_state_dict)"
+        )
     else:
         hint = "restore(model) must load the weights saved at the best epoch back into the model it is given"
     return f"{entries} held {held} instead of the best epoch {best}'s: {hint}"
@@ -402,8 +454,10 @@ def _restore_check(student: Any, reference: Any, names: list[str], second: bool)
         scenario = RESTORE[name]
         kwargs = ", ".join(f"{k}={v!r}" for k, v in scenario["kwargs"].items())
         model = "Linear-BatchNorm-ReLU-Linear" if scenario["batchnorm"] else "Linear-ReLU-Linear"
-        where = (f"EarlyStopping({kwargs}) on a {model} model whose weights and buffers were changed in place "
-                 f"before each step, metrics {scenario['metrics']}")
+        where = (
+            f"EarlyStopping({kwargs}) on a {model} model whose weights and buffers were changed in place "
+            f"before each step, metrics {scenario['metrics']}"
+        )
         g, w = got[name], want[name]
         if g["error"]:
             raise AssertionError(f"{where}: {g['error']}")
@@ -431,5 +485,6 @@ def test_restore_best_weights(student, reference):
 @hidden(1)
 def test_restore_buffers_and_copies(student, reference):
     """restore() also restores BatchNorm buffers, in both modes, and still works after more training"""
-    _restore_check(student, reference, ["batchnorm", "batchnorm_max", "best_first", "never_stops", "linear"],
-                   second=True)
+    _restore_check(
+        student, reference, ["batchnorm", "batchnorm_max", "best_first", "never_stops", "linear"], second=True
+    )

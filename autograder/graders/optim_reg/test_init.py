@@ -18,12 +18,11 @@ rounding of a), and max |w| >= 0.99 a, which a correct sampler misses with proba
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 from autograder.grading.api import hidden, public
-from autograder.grading.implementations import StudentError
+from autograder.grading.compare import check_reference
 
 QUESTION = "init"
 
@@ -38,31 +37,8 @@ FAMILY = {"xavier_uniform": "uniform", "xavier_normal": "normal", "he_uniform": 
 # --- probes, cached per submission -----------------------------------------------------------------------------
 
 
-def _probe(impl: Any, name: str, **params: Any) -> dict[str, Any]:
-    """impl.probe(name, **params), run once per implementation (several tests share one battery)."""
-    cache = vars(impl).setdefault("_init_dropout_l2_cache", {})
-    key = name + json.dumps(params, sort_keys=True)
-    if key not in cache:
-        try:
-            cache[key] = (True, impl.probe(name, **params))
-        except StudentError as exc:
-            cache[key] = (False, exc)
-    ok, value = cache[key]
-    if not ok:
-        raise StudentError(str(value))
-    return value
-
-
-def _anchor(check: Any, reference: Any, *args: Any) -> None:
-    """The same check on the reference's probe results must pass; otherwise the grader itself is broken."""
-    try:
-        check(reference, *args)
-    except AssertionError as exc:
-        raise RuntimeError(f"grader self-check failed on the reference: {exc}") from exc
-
-
 def _basics(impl: Any) -> dict[str, Any]:
-    return _probe(impl, "init_basics", seed=0)
+    return impl.probe("init_basics", seed=0)
 
 
 def _cases(fns: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -77,7 +53,7 @@ def _cases(fns: tuple[str, ...]) -> list[dict[str, Any]]:
 
 def _stats(impl: Any, fn: str) -> list[dict[str, Any]]:
     fns = ("xavier_uniform", "xavier_normal") if fn.startswith("xavier") else ("he_uniform", "he_normal")
-    result = _probe(impl, "init_stats", cases=_cases(fns), n_min=N_MIN, seed=0)
+    result = impl.probe("init_stats", cases=_cases(fns), n_min=N_MIN, seed=0)
     return [case for case in result["cases"] if case["fn"] == fn]
 
 
@@ -362,7 +338,7 @@ def check_fans(impl: Any, public_shapes: bool) -> None:
 @public(1)
 def test_compute_fans_linear_and_conv(student, reference):
     """compute_fans gives (fan_in, fan_out) for a linear (10, 20) and a conv (32, 16, 3, 5) weight"""
-    _anchor(check_fans, reference, True)
+    check_reference(check_fans, reference, True)
     check_fans(student, True)
 
 
@@ -382,14 +358,14 @@ def test_initializers_return_float32_tensors(student, reference):
             if case["dtype"] != "torch.float32":
                 raise AssertionError(f"{what} returned a tensor of dtype {case['dtype']}, expected torch.float32")
 
-    _anchor(lambda impl: check(impl), reference)
+    check_reference(lambda impl: check(impl), reference)
     check(student)
 
 
 @hidden(1)
 def test_compute_fans_more_shapes(student, reference):
     """compute_fans on more shapes (1x1, 3-D, 4-D with 1x1 kernels, 5-D) and ValueError below 2 dims"""
-    _anchor(check_fans, reference, False)
+    check_reference(check_fans, reference, False)
     check_fans(student, False)
 
 
@@ -413,7 +389,7 @@ def test_initializer_errors(student, reference):
                     "'fan_in' or 'fan_out' must raise ValueError"
                 )
 
-    _anchor(lambda impl: check(impl), reference)
+    check_reference(lambda impl: check(impl), reference)
     check(student)
 
 
@@ -442,33 +418,33 @@ def test_generator(student, reference):
                     "seed reset inside the function?)"
                 )
 
-    _anchor(lambda impl: check(impl), reference)
+    check_reference(lambda impl: check(impl), reference)
     check(student)
 
 
 @hidden(1.25)
 def test_xavier_uniform_distribution(student, reference):
     """xavier_uniform draws U(-a, a), a = gain·sqrt(6/(fan_in+fan_out)): mean, std, shape and bounds (gains 1, 5/3, 1.39)"""
-    _anchor(check_family, reference, "xavier_uniform")
+    check_reference(check_family, reference, "xavier_uniform")
     check_family(student, "xavier_uniform")
 
 
 @hidden(1.25)
 def test_xavier_normal_distribution(student, reference):
     """xavier_normal draws N(0, s²), s = gain·sqrt(2/(fan_in+fan_out)): mean, std and shape (gains 1, 5/3, 1.39)"""
-    _anchor(check_family, reference, "xavier_normal")
+    check_reference(check_family, reference, "xavier_normal")
     check_family(student, "xavier_normal")
 
 
 @hidden(1.25)
 def test_he_uniform_distribution(student, reference):
     """he_uniform draws U(-b, b), b = sqrt(6/fan), for linear and conv weights in both modes"""
-    _anchor(check_family, reference, "he_uniform")
+    check_reference(check_family, reference, "he_uniform")
     check_family(student, "he_uniform")
 
 
 @hidden(1.25)
 def test_he_normal_distribution(student, reference):
     """he_normal draws N(0, s²), s = sqrt(2/fan), for linear and conv weights in both modes"""
-    _anchor(check_family, reference, "he_normal")
+    check_reference(check_family, reference, "he_normal")
     check_family(student, "he_normal")

@@ -10,13 +10,12 @@ the hidden tests accept any one-element tensor.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
 
 from autograder.grading.api import hidden, public
-from autograder.grading.implementations import StudentError
+from autograder.grading.compare import check_reference
 
 QUESTION = "l2"
 
@@ -34,31 +33,8 @@ CASES: list[dict[str, Any]] = [
 ]
 
 
-def _probe(impl: Any, name: str, **params: Any) -> dict[str, Any]:
-    """impl.probe(name, **params), run once per implementation (several tests share one battery)."""
-    cache = vars(impl).setdefault("_init_dropout_l2_cache", {})
-    key = name + json.dumps(params, sort_keys=True)
-    if key not in cache:
-        try:
-            cache[key] = (True, impl.probe(name, **params))
-        except StudentError as exc:
-            cache[key] = (False, exc)
-    ok, value = cache[key]
-    if not ok:
-        raise StudentError(str(value))
-    return value
-
-
-def _anchor(check: Any, reference: Any, *args: Any) -> None:
-    """The same check on the reference's probe results must pass; otherwise the grader itself is broken."""
-    try:
-        check(reference, *args)
-    except AssertionError as exc:
-        raise RuntimeError(f"grader self-check failed on the reference: {exc}") from exc
-
-
 def _results(impl: Any) -> dict[str, dict[str, Any]]:
-    cases = _probe(impl, "l2_battery", cases=CASES)["cases"]
+    cases = impl.probe("l2_battery", cases=CASES)["cases"]
     return {case["name"]: case for case in cases}
 
 
@@ -177,21 +153,21 @@ VALUE_CASES = ("value0", "value1", "value2")
 @public(2)
 def test_small_value(student, reference):
     """l2_penalty returns the 0-dim tensor lam/2·Σ‖w‖² for a list of a 2x2 and a 3-element tensor"""
-    _anchor(check_value, reference, ("small",), True)
+    check_reference(check_value, reference, ("small",), True)
     check_value(student, ("small",), True)
 
 
 @hidden(1.5)
 def test_value(student, reference):
     """The value is lam/2·Σ‖w‖² for tensors of shapes (64, 32), (32,), (4, 3, 5, 5), () and three lams"""
-    _anchor(check_value, reference, VALUE_CASES, False)
+    check_reference(check_value, reference, VALUE_CASES, False)
     check_value(student, VALUE_CASES, False)
 
 
 @hidden(1.5)
 def test_gradient(student, reference):
     """Autograd through l2_penalty gives lam·w for every parameter"""
-    _anchor(check_gradient, reference, ("small", *VALUE_CASES))
+    check_reference(check_gradient, reference, ("small", *VALUE_CASES))
     check_gradient(student, ("small", *VALUE_CASES))
 
 
@@ -199,7 +175,7 @@ def test_gradient(student, reference):
 def test_generators_models_and_float64(student, reference):
     """l2_penalty works on a generator, on model.parameters() and on float64 tensors (value and gradient)"""
     names = ("generator", "model", "float64")
-    _anchor(check_value, reference, names, False)
-    _anchor(check_gradient, reference, names)
+    check_reference(check_value, reference, names, False)
+    check_reference(check_gradient, reference, names)
     check_value(student, names, False)
     check_gradient(student, names)

@@ -112,7 +112,9 @@ def early_stopping_runs(ns: Namespace, runs: list[dict[str, Any]]) -> dict[str, 
 def _model(seed: int, batchnorm: bool) -> torch.nn.Module:
     torch.manual_seed(seed)
     if batchnorm:
-        return torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+        return torch.nn.Sequential(
+            torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU(), torch.nn.Linear(4, 2)
+        )
     return torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
 
 
@@ -137,7 +139,11 @@ def _which_epoch(state: dict[str, np.ndarray], history: list[dict[str, np.ndarra
     found = {}
     for name, values in state.items():
         found[name] = next(
-            (e for e, old in enumerate(history) if old[name].shape == values.shape and np.array_equal(old[name], values)),
+            (
+                e
+                for e, old in enumerate(history)
+                if old[name].shape == values.shape and np.array_equal(old[name], values)
+            ),
             -1,
         )
     return found

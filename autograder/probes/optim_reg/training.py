@@ -186,8 +186,9 @@ def _train(ns, seed, hidden, p_drop, lr, epochs, patience, batch_size, init):
     try:
         stopper = ns["EarlyStopping"](patience=patience, restore_best_weights=True)
     except Exception as exc:
-        raise _failed("EarlyStopping", f"the grader created EarlyStopping(patience={patience}, "
-                      "restore_best_weights=True)", exc) from exc
+        raise _failed(
+            "EarlyStopping", f"the grader created EarlyStopping(patience={patience}, restore_best_weights=True)", exc
+        ) from exc
 
     order_rng = torch.Generator().manual_seed(seed + 1)
     val_losses: list[float] = []
@@ -198,7 +199,7 @@ def _train(ns, seed, hidden, p_drop, lr, epochs, patience, batch_size, init):
         model.train()
         order = train_idx[torch.randperm(len(train_idx), generator=order_rng)]
         for start in range(0, len(order), batch_size):
-            batch = order[start:start + batch_size]
+            batch = order[start : start + batch_size]
             loss = F.cross_entropy(model(X[batch]), y[batch])
             model.zero_grad()
             loss.backward()
@@ -210,8 +211,9 @@ def _train(ns, seed, hidden, p_drop, lr, epochs, patience, batch_size, init):
         try:
             returned = stopper.step(val_loss, model)
         except Exception as exc:
-            raise _failed("EarlyStopping", f"the grader called step(validation loss, model) after epoch {epoch}",
-                          exc) from exc
+            raise _failed(
+                "EarlyStopping", f"the grader called step(validation loss, model) after epoch {epoch}", exc
+            ) from exc
         if _flag(returned) is True:
             stopped = True
             break
