@@ -84,7 +84,12 @@ def grade_batch(
     jobs = max(1, min(jobs, len(submissions)))
     zygotes = [Zygote() for _ in range(jobs)]
     try:
+        from autograder.grading import reference_cache
+        from autograder.grading.implementations import reference
+
+        reference_cache.load(reference(ASSIGNMENT), ASSIGNMENT)
         max_points = _max_points()
+        reference_cache.save(reference(ASSIGNMENT), ASSIGNMENT)
         out.mkdir(parents=True, exist_ok=True)
         results = _run(zygotes, submissions, limits, out, max_points, progress)
     finally:

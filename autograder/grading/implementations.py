@@ -84,6 +84,16 @@ class InProcess:
             self._cache[key] = wire.decode(wire.encode(run_probe(self.namespace, name, params)))
         return unwrap(self._cache[key], forbidden_log)
 
+    def export(self) -> dict[str, dict[str, Any]]:
+        """Every probe outcome computed so far, by key (see reference_cache)."""
+        return dict(self._cache)
+
+    def preload(self, outcomes: dict[str, dict[str, Any]]) -> None:
+        """Take outcomes computed earlier for the same namespace and probes."""
+        if not isinstance(outcomes, dict):
+            raise TypeError("cached outcomes must be a dict")
+        self._cache.update(outcomes)
+
 
 @functools.cache
 def reference(assignment: str) -> InProcess:

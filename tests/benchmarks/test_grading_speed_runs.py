@@ -1,0 +1,17 @@
+"""The benchmark's quick mode runs end to end (it checks that the benchmark works, not how fast anything is)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_quick_benchmark_prints_its_table():
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks/grading_speed.py"), "--quick", "--jobs", "1"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "one submission, end to end" in run.stdout and "batch of 3" in run.stdout
+    assert "peak MB" in run.stdout
