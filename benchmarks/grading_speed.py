@@ -20,12 +20,12 @@ import threading
 import time
 from pathlib import Path
 
+import nbformat
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.corpus.variants import BUGS, CORRECT, notebook  # noqa: E402
-
-import nbformat  # noqa: E402
 
 
 def tree_pss_kib(root: int) -> int:
