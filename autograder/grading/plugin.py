@@ -90,7 +90,10 @@ class GradingPlugin:
                 raise pytest.UsageError(f"{item.module.__name__} does not set QUESTION")
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        self._student.question = item.module.QUESTION
+        if item.module.QUESTION != self._student.question:
+            self._student.question = item.module.QUESTION
+            if hasattr(self._student.implementation, "fresh"):
+                self._student.implementation.fresh()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:

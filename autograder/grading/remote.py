@@ -72,6 +72,17 @@ class RemoteSubmission:
             raise StudentError(f"not checked: {self.dead}") from exc
         return unwrap(outcome, forbidden_log)
 
+    def fresh(self) -> None:
+        """Start the next probes from the state right after the cells (called at each new question)."""
+        if self.dead:
+            return
+        try:
+            send_frame(self._fd, json.dumps({"fresh": True}).encode())
+            if json.loads(recv_frame(self._fd, self._remaining(self.limits.probe), 1024)) != {"fresh": True}:
+                raise ValueError("unexpected message from the worker")
+        except (ChannelClosed, ChannelTimeout, BrokenPipeError, ValueError) as exc:
+            self._fail(f"the worker running your notebook stopped responding ({exc})")
+
     def close(self) -> None:
         """End the session and every process it started."""
         self._channel.close()

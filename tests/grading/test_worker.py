@@ -84,13 +84,27 @@ def test_a_call_that_hangs_or_crashes_costs_only_that_call(zygote):
         sub.close()
 
 
-def test_state_changed_by_one_call_does_not_leak_into_the_next(zygote):
+def test_state_changed_while_one_question_is_probed_never_reaches_the_next(zygote):
     cells = ["counter = [0]\ndef bump(x):\n    counter[0] += 1\n    return x * 0 + counter[0]"]
     sub = RemoteSubmission(zygote, cells, LIMITS)
     try:
-        first = sub.probe("worker_test_call", name="bump", x=[0.0])["out"].tolist()
-        second = sub.probe("worker_test_call", name="bump", x=[0.0])["out"].tolist()
-        assert first == second == [1.0]
+        calls = [sub.probe("worker_test_call", name="bump", x=[0.0])["out"].tolist() for _ in range(2)]
+        assert calls == [[1.0], [2.0]], "probes of one question share one worker, in order"
+        sub.fresh()
+        assert sub.probe("worker_test_call", name="bump", x=[0.0])["out"].tolist() == [1.0]
+    finally:
+        sub.close()
+
+
+def test_after_a_hung_call_the_next_call_starts_from_the_state_after_the_cells(zygote):
+    cells = ["counter = [0]\ndef bump_then_hang(x):\n    counter[0] += 1\n    while counter[0] > 1:\n        pass\n"
+             "    return x * 0 + counter[0]"]  # fmt: skip
+    sub = RemoteSubmission(zygote, cells, LIMITS)
+    try:
+        assert sub.probe("worker_test_call", name="bump_then_hang", x=[0.0])["out"].tolist() == [1.0]
+        with pytest.raises(StudentError, match="did not finish"):
+            sub.probe("worker_test_call", name="bump_then_hang", x=[0.0])
+        assert sub.probe("worker_test_call", name="bump_then_hang", x=[0.0])["out"].tolist() == [1.0]
     finally:
         sub.close()
 
