@@ -8,6 +8,7 @@ processes are forked, each with its own zygote, and report plain JSON summaries 
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -18,6 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
+from autograder.grading import reference_cache
+from autograder.grading.implementations import reference  # imports the reference only when called
+from autograder.grading.plugin import TestResult, run_graders
+from autograder.grading.remote import RemoteSubmission
 from autograder.grading.report import SubmissionResult, write_grades, write_results
 from autograder.grading.submissions import Submission, find_notebooks, read_submission, unique_names
 from autograder.worker.session import Limits
@@ -42,10 +47,6 @@ class BatchOutcome:
 
 def grade_one(zygote: Zygote, submission: Submission, limits: Limits) -> SubmissionResult:
     """Grade one submission in a fresh session of the given zygote."""
-    from autograder.grading.implementations import reference
-    from autograder.grading.plugin import run_graders
-    from autograder.grading.remote import RemoteSubmission
-
     started = time.perf_counter()
     if submission.problem:
         return SubmissionResult(submission.name, problem=submission.problem)
@@ -62,11 +63,6 @@ def grade_one(zygote: Zygote, submission: Submission, limits: Limits) -> Submiss
 
 def _max_points() -> dict[str, float]:
     """Each question's maximum, from grading the reference; GraderFailure unless it earns full marks."""
-    import importlib
-
-    from autograder.grading.implementations import reference
-    from autograder.grading.plugin import run_graders
-
     questions = importlib.import_module(f"autograder.graders.{ASSIGNMENT}.questions").QUESTIONS
     tests = run_graders(ASSIGNMENT, reference(ASSIGNMENT), reference(ASSIGNMENT))
     failed = [f"[{t.question}] {t.name}: {t.feedback}" for t in tests if not t.passed]
@@ -84,9 +80,6 @@ def grade_batch(
     jobs = max(1, min(jobs, len(submissions)))
     zygotes = [Zygote() for _ in range(jobs)]
     try:
-        from autograder.grading import reference_cache
-        from autograder.grading.implementations import reference
-
         reference_cache.load(reference(ASSIGNMENT), ASSIGNMENT)
         max_points = _max_points()
         reference_cache.save(reference(ASSIGNMENT), ASSIGNMENT)
@@ -182,8 +175,6 @@ def _result_to_json(result: SubmissionResult) -> dict:
 
 
 def _result_from_json(data: dict) -> SubmissionResult:
-    from autograder.grading.plugin import TestResult
-
     return SubmissionResult(
         data["name"], [TestResult(**t) for t in data["tests"]], data["cells"], data["problem"], data["seconds"]
     )

@@ -44,8 +44,8 @@ class TestResult:
 class Student:
     """The submission as tests see it: probe results cached, forbidden library calls noted per question.
 
-    Probes are deterministic and each runs in a fresh fork, so asking twice cannot change the answer; the
-    cache lets several tests share one probe call.
+    Probes are deterministic (all randomness is seeded from their parameters), so several tests can share one
+    probe call; the worker starts each question from the state right after the notebook's cells.
     """
 
     implementation: Implementation

@@ -34,8 +34,13 @@ def code_cells(path: Path) -> list[str]:
 def grade_in_process(
     sources: list[str], questions: Iterable[str] | None = None, assignment: str = "optim_reg"
 ) -> list[TestResult]:
-    """Grade trusted notebook code in this process, on all questions or only the given ones."""
-    return run_graders(assignment, InProcessSubmission(sources), reference(assignment), questions)
+    """Grade trusted notebook code in this process, on all questions or only the given ones.
+
+    A test that failed inside the grader itself (not because of the notebook) fails the calling test.
+    """
+    results = run_graders(assignment, InProcessSubmission(sources), reference(assignment), questions)
+    assert not [r for r in results if r.grader_error], [r.feedback for r in results if r.grader_error]
+    return results
 
 
 def scores_by_question(results: list[TestResult]) -> dict[str, tuple[float, float]]:

