@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 $(BIN)/autograder: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[jupyter]"
+	$(BIN)/python -m pip install --quiet -e ".[jupyter,otter,test]"
 	touch $@
 
 setup: $(BIN)/autograder

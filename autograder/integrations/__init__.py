@@ -1,0 +1,1 @@
+"""Ways to grade outside `autograder grade`: the otter-grader zip and the Gradescope zip."""
