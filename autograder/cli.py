@@ -9,6 +9,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.authoring.generate import stale_files, write_generated
+from autograder.integrations.gradescope.build import build_zip_report
 from autograder.layout import Assignment, LayoutError, find_assignments
 
 
@@ -57,8 +58,9 @@ def build(args: argparse.Namespace) -> int:
             print(f"{assignment.name}: generated files are up to date")
         if args.verify and not _verify(assignment, args.out):
             status = 1
+        print(f"{assignment.name}: {build_zip_report(root, args.out, assignment.name)}")
     if not args.check:
-        print("The Gradescope and otter zips are not built yet; they arrive with those integrations.")
+        print("The otter zip is not built yet; it arrives with that integration.")
     return status
 
 
@@ -67,7 +69,7 @@ def grade(args: argparse.Namespace) -> int:
     from autograder.grading.batch import GraderFailure, grade_batch, stderr_progress
     from autograder.worker.session import Limits
 
-    limits = Limits(cell=args.cell_timeout, probe=args.call_timeout, submission=args.submission_timeout)
+    limits = Limits(args.cell_timeout, args.call_timeout, args.submission_timeout, args.memory_limit)
     try:
         outcome = grade_batch(args.paths, args.out, jobs=args.jobs, limits=limits, progress=stderr_progress)
     except FileNotFoundError as exc:
@@ -83,6 +85,8 @@ def grade(args: argparse.Namespace) -> int:
         status = f"not graded: {result.problem}" if result.problem else f"{result.score:g}/{total:g}"
         print(f"{result.name}: {status}")
     print(f"Wrote {len(outcome.results)} results and {args.out / 'grades.csv'}")
+    for line in outcome.reductions:
+        print(f"Reduced isolation: {line}.")
     if outcome.grader_errors:
         print(
             f"autograder: {outcome.grader_errors} tests failed inside the grader itself; see results.json",
@@ -109,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     p_grade.add_argument("--call-timeout", type=float, default=20.0, help="seconds per graded call (default: 20)")
     p_grade.add_argument(
         "--submission-timeout", type=float, default=180.0, help="seconds per submission in all (default: 180)"
+    )
+    p_grade.add_argument(
+        "--memory-limit", type=float, default=2048.0, help="MB of memory a submission may use (default: 2048)"
     )
     p_grade.set_defaults(run=grade)
     args = parser.parse_args(argv)

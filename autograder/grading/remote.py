@@ -14,7 +14,7 @@ from autograder import wire
 from autograder.grading.implementations import StudentError, unwrap
 from autograder.worker.frames import ChannelClosed, ChannelTimeout, recv_frame, send_frame
 from autograder.worker.session import MAX_REQUEST_BYTES, Limits
-from autograder.worker.zygote import Zygote, kill_session
+from autograder.worker.zygote import Zygote
 
 _MARGIN = 5.0  # seconds the session may take beyond its own limits to report
 
@@ -28,7 +28,8 @@ class RemoteSubmission:
         self.cell_outcomes: list[dict[str, Any]] = []
         self.dead: str | None = None
         self._deadline = time.monotonic() + limits.submission
-        self._channel, self._sid = zygote.new_session()
+        self._zygote = zygote
+        self._channel, self._session = zygote.new_session()
         self._fd = self._channel.fileno()
         try:
             send_frame(self._fd, json.dumps({"cells": cells, "limits": limits.as_json()}).encode())
@@ -86,4 +87,4 @@ class RemoteSubmission:
     def close(self) -> None:
         """End the session and every process it started."""
         self._channel.close()
-        kill_session(self._sid)
+        self._zygote.end_session(self._session)

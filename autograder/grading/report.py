@@ -16,8 +16,9 @@ class SubmissionResult:
     name: str
     tests: list[TestResult] = field(default_factory=list)
     cells: list[dict[str, Any]] = field(default_factory=list)
-    problem: str | None = None
+    problem: str | None = None  # why it could not be graded at all
     seconds: float = 0.0
+    stopped: str | None = None  # why its worker stopped part-way, if it did
 
     def by_question(self, questions: list[str]) -> dict[str, float]:
         return {q: sum(t.points for t in self.tests if t.question == q) for q in questions}
@@ -36,23 +37,37 @@ def _fmt(points: float) -> str:
 
 
 def summary(result: SubmissionResult, max_points: dict[str, float]) -> str:
-    """The top-level output students read first: the score in words, then what to look at."""
+    """The top-level output students read first: the score in words, then what to look at.
+
+    Gradescope shows it at once, so when some tests are hidden it speaks of the public checks only: a total or
+    per-question score would reveal, before grades are published, how the hidden tests went.
+    """
     total = sum(max_points.values())
     if result.problem:
         return f"Score 0/{_fmt(total)}: this submission could not be graded. {result.problem}"
-    earned = result.by_question(list(max_points))
-    lost = [f"[{q}] {_fmt(earned[q])}/{_fmt(m)}" for q, m in max_points.items() if earned[q] < m]
-    lines = [f"Score {_fmt(result.score)}/{_fmt(total)}."]
+    hidden = [t for t in result.tests if t.visibility != "visible"]
+    shown = [t for t in result.tests if t.visibility == "visible"]
+    earned = sum(t.points for t in shown)
+    lost = sorted({t.question for t in shown if not t.passed}, key=list(max_points).index)
+    if hidden:
+        lines = [f"Public checks: {_fmt(earned)}/{_fmt(sum(t.max_points for t in shown))} points."]
+    else:
+        lines = [f"Score {_fmt(earned)}/{_fmt(total)}."]
     lines.append(
-        f"Points were lost on {', '.join(lost)}; the tests below say what was checked." if lost
-        else "Full marks on every question."
+        f"Points were lost on {', '.join(f'[{q}]' for q in lost)}; the tests below say what was checked." if lost
+        else "Every public check passed." if hidden else "Full marks on every question."
     )  # fmt: skip
+    if result.stopped:
+        lines.append(f"Grading stopped early: {result.stopped}; the checks after that got no credit.")
     problems = [c for c in result.cells if c["status"] in ("error", "timeout", "crashed")]
     for cell in problems[:10]:
         detail = f"{cell['error_type']}: {cell['message']}" if cell["error_type"] else cell["message"]
         lines.append(f"Code cell {cell['cell']}: {detail}")
-    if any(t.visibility == "after_published" for t in result.tests):
-        lines.append("Hidden tests are shown after grades are published.")
+    if hidden:
+        lines.append(
+            f"Hidden tests ({_fmt(sum(t.max_points for t in hidden))} points) ran too; your score and their "
+            "results are shown after grades are published."
+        )
     return "\n".join(lines)
 
 

@@ -9,12 +9,13 @@ question's probes can never disturb another's. Everything sent to the grader is 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import signal
 import sys
-import tempfile
+import time
 from dataclasses import asdict, dataclass
 from typing import Any, NoReturn
 
@@ -22,6 +23,7 @@ from autograder import wire
 from autograder.grading.implementations import run_probe
 from autograder.worker.execute import run_cell
 from autograder.worker.frames import ChannelClosed, ChannelTimeout, recv_frame, send_frame
+from autograder.worker.sandbox import Sandbox
 
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
 
@@ -33,6 +35,7 @@ class Limits:
     cell: float = 20.0
     probe: float = 20.0
     submission: float = 180.0
+    memory_mb: float = 2048.0  # address space a submission may add to the warm worker's
 
     def as_json(self) -> dict[str, float]:
         return asdict(self)
@@ -57,21 +60,22 @@ def _isolate_output() -> None:
     sys.stdout = sys.stderr = _Discard()
 
 
-def serve_session(fd: int) -> NoReturn:
-    """Entry point in the forked child: never returns."""
+def serve_session(fd: int, sandbox: Sandbox) -> NoReturn:
+    """Entry point in the forked child: never returns. Confined in the sandbox before any student line runs."""
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.setsid()
-        os.chdir(tempfile.mkdtemp(prefix="submission-"))
         _isolate_output()
         request = json.loads(recv_frame(fd, None, MAX_REQUEST_BYTES))
         limits = Limits(**request["limits"])
+        sandbox.enter(int(limits.memory_mb * 2**20), int(limits.submission) + 30)
+        fork = _Fork(sandbox.contains_signals())
         namespace: dict[str, Any] = {"__name__": "__main__"}
         for number, source in enumerate(request["cells"], start=1):
-            outcome = _run_cell_in_fork(source, namespace, number, limits.cell)
+            outcome = _run_cell_in_fork(fork, source, namespace, number, limits.cell)
             send_frame(fd, json.dumps(outcome).encode())
         send_frame(fd, json.dumps({"ready": True}).encode())
-        probes = _ProbeWorker(namespace, limits.probe)
+        probes = _ProbeWorker(fork, namespace, limits.probe)
         while True:
             probe_request = json.loads(recv_frame(fd, None, MAX_REQUEST_BYTES))
             if probe_request.get("fresh"):
@@ -85,11 +89,11 @@ def serve_session(fd: int) -> NoReturn:
         os._exit(1)
 
 
-def _run_cell_in_fork(source: str, namespace: dict[str, Any], number: int, limit: float) -> dict[str, Any]:
+def _run_cell_in_fork(fork: _Fork, source: str, namespace: dict[str, Any], number: int, limit: float) -> dict[str, Any]:
     """Run a cell in a fork; returns (in whichever process survives) the cell's outcome as a dict."""
     report_r, report_w = os.pipe()
     go_r, go_w = os.pipe()
-    pid = os.fork()
+    pid = fork()
     if pid == 0:
         os.close(report_r)
         os.close(go_w)
@@ -126,15 +130,15 @@ class _ProbeWorker:
     probe gets a fresh fork. One fork per question instead of one per probe: a fork costs ~20 ms at torch's size.
     """
 
-    def __init__(self, namespace: dict[str, Any], limit: float) -> None:
-        self.namespace, self.limit = namespace, limit
+    def __init__(self, fork: _Fork, namespace: dict[str, Any], limit: float) -> None:
+        self.fork, self.namespace, self.limit = fork, namespace, limit
         self.pid = 0
         self.requests = self.replies = -1
 
     def _start(self) -> None:
         request_r, request_w = os.pipe()
         reply_r, reply_w = os.pipe()
-        pid = os.fork()
+        pid = self.fork()
         if pid == 0:
             os.close(request_w)
             os.close(reply_r)
@@ -180,6 +184,30 @@ def _serve_probes(namespace: dict[str, Any], requests: int, replies: int) -> NoR
             send_frame(replies, payload)
     except BaseException:  # noqa: BLE001
         os._exit(0)
+
+
+@dataclass(frozen=True)
+class _Fork:
+    """os.fork that, when the process limit is reached, first ends every other process of this session.
+
+    Processes a cell left behind (sleepers, a fork bomb) would otherwise use up the limit and stop later cells.
+    It is done only when kill(-1) can reach nothing but the sandbox's own processes: it runs as its dedicated uid,
+    or inside its Landlock domain (ABI 6+), whose scope keeps signals from leaving it.
+    """
+
+    can_kill_all: bool
+
+    def __call__(self) -> int:
+        for _ in range(50):
+            try:
+                return os.fork()
+            except BlockingIOError:
+                if not self.can_kill_all:
+                    raise
+                with contextlib.suppress(OSError):
+                    os.kill(-1, signal.SIGKILL)
+                time.sleep(0.02)  # the zygote reaps them; until then they still count
+        return os.fork()
 
 
 def _kill_group(pid: int) -> None:

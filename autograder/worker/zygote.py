@@ -9,11 +9,13 @@ import contextlib
 import ctypes
 import os
 import resource
+import shutil
 import signal
 import socket
-from pathlib import Path
+import time
 from typing import NoReturn
 
+from autograder.worker.sandbox import Sandbox, processes
 from autograder.worker.session import serve_session
 
 _PR_SET_CHILD_SUBREAPER = 36
@@ -38,16 +40,20 @@ def warm_up() -> None:
 
 
 class Zygote:
-    """The grader's handle on its zygote process."""
+    """The grader's handle on its zygote process, which confines every session it starts in its sandbox."""
 
-    def __init__(self) -> None:
+    def __init__(self, sandbox: Sandbox) -> None:
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         pid = os.fork()
         if pid == 0:
             parent_end.close()
-            _zygote_main(child_end)
+            _zygote_main(child_end, sandbox)
         child_end.close()
-        self.pid, self._control = pid, parent_end
+        self.pid, self.sandbox, self._control = pid, sandbox, parent_end
+        ready = parent_end.recv(2000).decode(errors="replace")
+        if ready != "ready":
+            self.close()
+            raise RuntimeError(f"the worker sandbox could not be set up: {ready or 'the zygote stopped'}")
 
     def new_session(self) -> tuple[socket.socket, int]:
         """A fresh session process and the grader's end of its channel."""
@@ -59,6 +65,11 @@ class Zygote:
             grader_end.close()
             raise RuntimeError("the worker zygote has stopped; the grader cannot start new submissions")
         return grader_end, int(reply)
+
+    def end_session(self, pid: int) -> None:
+        """Kill every process the session started, wherever it went, then delete its working directory."""
+        sweep(self.pid, self.sandbox.uid)
+        shutil.rmtree(self.sandbox.workdir(pid), ignore_errors=True)
 
     def close(self) -> None:
         """Tell the zygote to exit (it sees the channel close) and wait for it."""
@@ -73,18 +84,37 @@ def close_all(zygotes: list[Zygote]) -> None:
         zygote._control.close()
     for zygote in zygotes:
         zygote.close()
+        sweep(zygote.pid, zygote.sandbox.uid)
 
 
-def kill_session(sid: int) -> None:
-    """Kill every process of a session (all share its session id unless they escaped with setsid)."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if os.getsid(int(entry.name)) == sid:
-                os.kill(int(entry.name), signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            continue
+def sweep(zygote: int, uid: int | None) -> None:
+    """SIGKILL every descendant of the zygote and, when there is one, every process of the sandbox uid.
+
+    The zygote is a child subreaper, so processes that double-fork or call setsid are re-parented to it and stay
+    its descendants: nothing a session starts can leave this set. Repeats until none is left (a process may fork
+    while the set is read); zombies are skipped, the zygote reaps them.
+    """
+    deadline = time.monotonic() + 10.0  # a process tearing down a large address space can take a moment to die
+    while time.monotonic() < deadline:
+        alive = [p for p in processes() if not p.zombie]
+        parents = {p.pid: p.parent for p in alive}
+        victims = {p.pid for p in alive if uid in p.uids or _descends(p.pid, zygote, parents)}
+        if not victims:
+            return
+        for pid in victims:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.005)
+    raise RuntimeError("processes started by a submission could not all be stopped")
+
+
+def _descends(pid: int, ancestor: int, parents: dict[int, int]) -> bool:
+    seen = 0
+    while (pid := parents.get(pid, 0)) > 1 and seen < 10_000:
+        if pid == ancestor:
+            return True
+        seen += 1
+    return False
 
 
 def _reap_children(*_: object) -> None:
@@ -100,10 +130,16 @@ def _close_inherited_fds(keep: int) -> None:
     os.closerange(keep + 1, limit if limit != resource.RLIM_INFINITY else 65536)
 
 
-def _zygote_main(control: socket.socket) -> NoReturn:
+def _zygote_main(control: socket.socket, sandbox: Sandbox) -> NoReturn:
     try:
         _close_inherited_fds(control.fileno())
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        try:
+            sandbox.prepare()
+        except OSError as exc:
+            control.sendall(str(exc).encode()[:2000])
+            os._exit(1)
+        control.sendall(b"ready")
         signal.signal(signal.SIGCHLD, _reap_children)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the grader, which shuts us down
         while True:
@@ -113,7 +149,7 @@ def _zygote_main(control: socket.socket) -> NoReturn:
             pid = os.fork()
             if pid == 0:
                 control.close()
-                serve_session(fds[0])
+                serve_session(fds[0], sandbox)
             os.close(fds[0])
             control.sendall(str(pid).encode())
     except BaseException:  # noqa: BLE001

@@ -31,12 +31,26 @@ def test_results_json_has_gradescope_fields_and_visibility():
     assert {t["visibility"] for t in data["tests"][:2]} == {"visible"}
 
 
-def test_summary_says_the_score_where_points_were_lost_and_which_cells_failed():
+def test_summary_tells_public_checks_and_failing_cells_but_not_hidden_scores_before_publishing():
     output = results_json(sample(), MAX)["output"]
-    assert output.startswith("Score 3/5.")
-    assert "[adam] 1/3" in output and "[init]" not in output
+    assert output.startswith("Public checks: 3/3 points.\nEvery public check passed.")
     assert "Code cell 3: NameError" in output
-    assert "Hidden tests are shown after grades are published." in output
+    assert "Hidden tests (2 points) ran too; your score and their results are shown after grades are published." in output
+    assert "[adam]" not in output and "/5" not in output
+
+
+def test_without_hidden_tests_the_summary_gives_the_score_and_where_points_were_lost():
+    result = sample()
+    result.tests = [t for t in result.tests if t.visibility == "visible"]
+    result.tests[1].points = 0.0
+    output = results_json(result, MAX)["output"]
+    assert output.startswith("Score 2/5.\nPoints were lost on [adam]")
+
+
+def test_a_worker_that_stopped_part_way_is_explained():
+    result = sample()
+    result.stopped = "the worker running your notebook stopped responding"
+    assert "Grading stopped early: the worker running your notebook stopped responding" in results_json(result, MAX)["output"]
 
 
 def test_an_ungradable_submission_gets_zero_and_the_reason():

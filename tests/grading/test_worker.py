@@ -1,6 +1,7 @@
 """The isolated worker: misbehaving cells and calls cost only themselves, and nothing they start survives."""
 
 import os
+import shutil
 import time
 
 import pytest
@@ -11,7 +12,8 @@ from autograder.grading.remote import RemoteSubmission
 from autograder.probes import probe
 from autograder.probes.convert import to_array
 from autograder.worker.session import Limits
-from autograder.worker.zygote import Zygote, warm_up
+from autograder.worker.sandbox import plan
+from autograder.worker.zygote import Zygote, close_all, warm_up
 
 LIMITS = Limits(cell=1.0, probe=1.0, submission=60.0)
 
@@ -24,9 +26,11 @@ def worker_test_call(ns, name: str, x: list[float]) -> dict:
 @pytest.fixture(scope="module")
 def zygote():
     warm_up()
-    z = Zygote()
+    sandbox = plan()
+    z = Zygote(sandbox)
     yield z
-    z.close()
+    close_all([z])
+    shutil.rmtree(sandbox.work_root)
 
 
 def session_processes(sid: int) -> list[int]:
@@ -112,7 +116,7 @@ def test_after_a_hung_call_the_next_call_starts_from_the_state_after_the_cells(z
 def test_processes_a_submission_starts_are_gone_after_grading(zygote):
     cells = ["import subprocess\nkids = [subprocess.Popen(['sleep', '300']) for _ in range(5)]"]
     sub = RemoteSubmission(zygote, cells, LIMITS)
-    sid = sub._sid
+    sid = sub._session
     assert len(session_processes(sid)) >= 5
     sub.close()
     deadline = time.monotonic() + 5
