@@ -136,18 +136,23 @@ def _installed_secrets() -> set[Path]:
 
 
 def _runtime_dirs() -> set[Path]:
+    """The system's folders and Python's own (prefixes, standard library, site-packages), never sys.path at large:
+    an editable install puts the source checkout, reference included, on sys.path."""
     paths = {*_SYSTEM_DIRS, sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     paths |= {sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")}
-    paths |= {p for p in sys.path[1:] if p}  # sys.path[0] is the script's folder or the current one
+    paths |= {*site.getsitepackages(), site.getusersitepackages()}
     return {Path(p).resolve() for p in paths if os.path.isdir(p)}
 
 
 def _without(roots: Iterable[Path], holes: set[Path]) -> Iterable[Path]:
-    """The roots with every hole cut out: a root that contains a hole is replaced by its other children."""
+    """The roots with every hole beneath them cut out: such a root is replaced by its other children.
+
+    A root inside a hole stays (a virtualenv inside the source checkout, say); only holes beneath it are cut.
+    """
     for root in roots:
-        if any(root == h or root.is_relative_to(h) for h in holes):
+        if root in holes:
             continue
-        if not any(h.is_relative_to(root) for h in holes):
+        if not any(h != root and h.is_relative_to(root) for h in holes):
             yield root
             continue
         with contextlib.suppress(OSError):

@@ -269,6 +269,13 @@ ATTACKS = [
     Attack("sleepers-and-setsid-daemon", _SLEEPERS, "full"),
     Attack("fork-bomb", _FORK_BOMB, "full"),
     Attack("kill-everything", _KILL_EVERYONE, "at_most_full"),
+    # Not an attack: honest code importing modules the warm worker has not loaded must still work in the sandbox.
+    Attack(
+        "late-imports",
+        "_saved = sgd_momentum_update\ndel sgd_momentum_update\n"
+        "import xml.dom.minidom, sklearn.linear_model, numpy.testing, scipy.stats\nsgd_momentum_update = _saved",
+        "full",
+    ),
     Attack("syntax-error", "def broken(:\n    pass", "full", "SyntaxError"),
     Attack("ipython-magics", "%time x = 1\n!rm -rf /\n%load_ext autoreload\nimport os", "full"),
 ]
