@@ -10,6 +10,7 @@ import nbformat
 
 from autograder.authoring.generate import stale_files, write_generated
 from autograder.integrations.gradescope.build import build_zip_report
+from autograder.integrations.otter.build import build_zip_report as otter_zip_report
 from autograder.layout import Assignment, LayoutError, find_assignments
 
 
@@ -59,8 +60,7 @@ def build(args: argparse.Namespace) -> int:
         if args.verify and not _verify(assignment, args.out):
             status = 1
         print(f"{assignment.name}: {build_zip_report(root, args.out, assignment.name)}")
-    if not args.check:
-        print("The otter zip is not built yet; it arrives with that integration.")
+        print(f"{assignment.name}: {otter_zip_report(root, args.out, assignment.name)}")
     return status
 
 

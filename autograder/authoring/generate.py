@@ -22,11 +22,22 @@ def generated_files(assignment: Assignment) -> dict[Path, str]:
     cells = load_cells(assignment)
     name = assignment.name
     source = str(assignment.source.relative_to(assignment.root))
+    reference = render_reference_module(cells, name, source)
+    checks = _checks(reference, name) if any(cell.checks for cell in cells) else None
     return {
-        assignment.template_notebook: nbformat.writes(render_notebook(cells, "template", name)) + "\n",
-        assignment.solution_notebook: nbformat.writes(render_notebook(cells, "solution", name)) + "\n",
-        assignment.reference_module: render_reference_module(cells, name, source),
+        assignment.template_notebook: nbformat.writes(render_notebook(cells, "template", name, checks)) + "\n",
+        assignment.solution_notebook: nbformat.writes(render_notebook(cells, "solution", name, checks)) + "\n",
+        assignment.reference_module: reference,
     }
+
+
+def _checks(reference: str, name: str) -> str:
+    """The public checks cell, its expected values taken from the reference module about to be written."""
+    from autograder.authoring.public_cases import checks_cell  # imports the graders: only when a notebook asks
+
+    namespace: dict = {"__name__": f"solutions.{name}"}
+    exec(compile(reference, f"solutions/{name}.py", "exec"), namespace)  # noqa: S102 - the build's own reference
+    return checks_cell(namespace)
 
 
 def stale_files(assignment: Assignment) -> dict[Path, str]:

@@ -114,17 +114,28 @@ def solution_lines(cells: list[SourceCell], name: str) -> list[str]:
     ]
 
 
-def render_notebook(cells: list[SourceCell], version: Version, name: str) -> nbformat.NotebookNode:
-    """Build the notebook for one version; cell ids are derived from positions so output is stable."""
+# How the public checks cell asks to be shown folded: JupyterLab and VS Code read the first, Colab the second.
+CHECKS_METADATA = {"jupyter": {"source_hidden": True}, "cellView": "form"}
+
+
+def render_notebook(
+    cells: list[SourceCell], version: Version, name: str, checks: str | None = None
+) -> nbformat.NotebookNode:
+    """Build the notebook for one version; cell ids are derived from positions so output is stable.
+
+    ``checks`` is the code of the public checks cell, written where the source has a ``checks`` cell.
+    """
     nb = nbformat.v4.new_notebook()
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
     for number, cell in enumerate(cells, start=1):
-        text = cell_text(cell, version, f"{name}, cell {number}")
+        if cell.checks and checks is None:
+            raise SourceError(f"{name}, cell {number}: a checks cell needs the public checks code, and none was given.")
+        text = checks if cell.checks else cell_text(cell, version, f"{name}, cell {number}")
         make = nbformat.v4.new_code_cell if cell.kind == "code" else nbformat.v4.new_markdown_cell
-        nb.cells.append(make(text, id=f"cell-{number:03d}"))
+        nb.cells.append(make(text, id=f"cell-{number:03d}", metadata=CHECKS_METADATA if cell.checks else {}))
     nbformat.validate(nb)
     return nb
 

@@ -5,7 +5,8 @@ The source is Markdown, so the teaching text reads naturally in any editor and d
 - text outside code fences becomes markdown cells; a line ``+++`` starts a new markdown cell;
 - each fenced block opened with ```` ```python ```` becomes a code cell; ```` ```python reference ````
   marks a cell whose definitions are also the assignment's reference implementation; ```` ```python experiment ````
-  marks an experiment, which the grader skips except for its definitions (its first line says so);
+  marks an experiment, which the grader skips except for its definitions (its first line says so); an empty
+  ```` ```python checks ```` block is where the build puts the public checks (see :mod:`autograder.authoring.public_cases`);
 - solution regions (``# BEGIN SOLUTION`` / ``# END SOLUTION`` in code,
   ``<!-- BEGIN SOLUTION -->`` / ``<!-- END SOLUTION -->`` in text) are kept in the solution
   notebook and replaced by stubs in the student template (see :mod:`autograder.authoring.render`).
@@ -18,7 +19,7 @@ from typing import Literal
 
 CELL_BREAK = "+++"
 FENCE = "```"
-CELL_ROLES = ("reference", "experiment")
+CELL_ROLES = ("reference", "experiment", "checks")
 
 
 class SourceError(ValueError):
@@ -31,6 +32,7 @@ class SourceCell:
     text: str
     reference: bool = False
     experiment: bool = False
+    checks: bool = False
 
 
 def parse_source(text: str, name: str = "<source>") -> list[SourceCell]:
@@ -51,7 +53,7 @@ def parse_source(text: str, name: str = "<source>") -> list[SourceCell]:
         if code is not None:
             if line.rstrip() == FENCE:
                 body = "\n".join(code).strip("\n")
-                cells.append(SourceCell("code", body, "reference" in roles, "experiment" in roles))
+                cells.append(SourceCell("code", body, "reference" in roles, "experiment" in roles, "checks" in roles))
                 code = None
             else:
                 code.append(line)

@@ -16,15 +16,23 @@ from collections.abc import Iterator
 
 import torch
 
-CELL_FILENAME_PREFIX = "<cell "
+CELL_FILENAME_PREFIX = "<cell "  # what the worker compiles cells under
 
 _active: list[list[str]] = []
 _installed = False
+_student_prefixes: tuple[str, ...] = (CELL_FILENAME_PREFIX,)
+
+
+def count_as_student_code(prefix: str) -> None:
+    """Also treat code compiled under file names starting with `prefix` as student code (e.g. ipykernel's cells)."""
+    global _student_prefixes
+    if prefix not in _student_prefixes:
+        _student_prefixes = (*_student_prefixes, prefix)
 
 
 def _from_student_code() -> bool:
     frame = sys._getframe(2)
-    return frame.f_code.co_filename.startswith(CELL_FILENAME_PREFIX)
+    return frame.f_code.co_filename.startswith(_student_prefixes)
 
 
 def _wrap(owner: object, attr: str, label: str) -> None:

@@ -15,3 +15,4 @@ def test_quick_benchmark_prints_its_table():
     assert run.returncode == 0, run.stderr[-2000:]
     assert "one submission, end to end" in run.stdout and "batch of 3" in run.stdout
     assert "peak MB" in run.stdout
+    assert "throughput vs otter run" in run.stdout or "otter run: not measured" in run.stdout

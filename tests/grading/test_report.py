@@ -35,7 +35,9 @@ def test_summary_tells_public_checks_and_failing_cells_but_not_hidden_scores_bef
     output = results_json(sample(), MAX)["output"]
     assert output.startswith("Public checks: 3/3 points.\nEvery public check passed.")
     assert "Code cell 3: NameError" in output
-    assert "Hidden tests (2 points) ran too; your score and their results are shown after grades are published." in output
+    assert (
+        "Hidden tests (2 points) ran too; your score and their results are shown after grades are published." in output
+    )
     assert "[adam]" not in output and "/5" not in output
 
 
@@ -50,7 +52,10 @@ def test_without_hidden_tests_the_summary_gives_the_score_and_where_points_were_
 def test_a_worker_that_stopped_part_way_is_explained():
     result = sample()
     result.stopped = "the worker running your notebook stopped responding"
-    assert "Grading stopped early: the worker running your notebook stopped responding" in results_json(result, MAX)["output"]
+    assert (
+        "Grading stopped early: the worker running your notebook stopped responding"
+        in results_json(result, MAX)["output"]
+    )
 
 
 def test_an_ungradable_submission_gets_zero_and_the_reason():

@@ -11,8 +11,8 @@ from autograder.grading.implementations import StudentError
 from autograder.grading.remote import RemoteSubmission
 from autograder.probes import probe
 from autograder.probes.convert import to_array
-from autograder.worker.session import Limits
 from autograder.worker.sandbox import plan
+from autograder.worker.session import Limits
 from autograder.worker.zygote import Zygote, close_all, warm_up
 
 LIMITS = Limits(cell=1.0, probe=1.0, submission=60.0)

@@ -1,10 +1,12 @@
 """Both generated notebooks run top to bottom in a real Jupyter kernel (nbclient + ipykernel)."""
 
+import re
 from pathlib import Path
 
 import pytest
 
 from autograder.authoring.verify import NotebookRun, problems, run_notebook
+from autograder.graders.optim_reg.questions import QUESTIONS
 from autograder.layout import Assignment
 
 OPTIM_REG = Assignment("optim_reg", Path(__file__).resolve().parents[2])
@@ -40,3 +42,30 @@ def test_template_fails_only_at_its_stubs(template_run):
     assert template_run.errors, "the template's stubs should raise NotImplementedError"
     assert {e.name for e in template_run.errors} == {"NotImplementedError"}
     assert all("not implemented yet" in e.value for e in template_run.errors)
+
+
+def check_outputs(run: NotebookRun) -> dict[str, str]:
+    """What each `grader.check("<question>")` cell printed, by question."""
+    return {
+        re.match(r'grader\.check\("(\w+)"\)', cell.source)[1]: "".join(out.get("text", "") for out in cell.outputs)
+        for cell in run.notebook.cells
+        if cell.cell_type == "code" and cell.source.startswith("grader.check(")
+    }
+
+
+def test_solution_passes_its_public_checks_in_a_kernel(solution_run):
+    printed = check_outputs(solution_run)
+    assert list(printed) == list(QUESTIONS)
+    for question, text in printed.items():
+        assert re.fullmatch(
+            rf"\[{question}\] public checks passed \((\d+) of \1\)\. Hidden tests run at grading\.\n", text
+        )
+
+
+def test_template_public_checks_say_honestly_what_is_missing_in_a_kernel(template_run):
+    printed = check_outputs(template_run)
+    assert list(printed) == list(QUESTIONS)
+    for question, text in printed.items():
+        assert text.startswith(f"[{question}] 0 of ") and "public checks passed. Hidden tests run at grading." in text
+        assert "not implemented yet" in text or "part 9 has run (final_history is defined): False" in text
+        assert "All test cases passed" not in text

@@ -1,0 +1,177 @@
+# Public checks: `grader.check("<question>")` runs your code on the public cases of that question and compares what
+# it sees with what the reference solution gave on the same cases (recorded when the notebook was built).
+# Passing them is a good sign, not a grade: the hidden tests run at grading. Needs only torch; do not edit.
+import inspect
+from math import isclose, isfinite
+
+import torch
+
+
+def _tensor(spec):
+    dtype = getattr(torch, spec["dtype"])
+    if "tensor" in spec:
+        return torch.tensor(spec["tensor"], dtype=dtype)
+    generator = torch.Generator().manual_seed(spec["seed"])  # never the global generator: your seeds stay as they are
+    return spec["offset"] + 2.0 * torch.rand(tuple(spec["shape"]), generator=generator, dtype=dtype)
+
+
+def _decode(value):
+    if isinstance(value, dict) and "dtype" in value:
+        return _tensor(value)
+    if isinstance(value, dict) and "tuple" in value:
+        return tuple(value["tuple"])
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def _numbers(value):
+    """What a returned value is, as plain data: tensors as nested lists of floats plus their shape."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().to("cpu", torch.float64)
+        return {"shape": list(value.shape), "values": value.tolist()}
+    if isinstance(value, (tuple, list)):
+        return [_numbers(v) for v in value]
+    if isinstance(value, (bool, int, float)):
+        return value
+    return {"type": type(value).__name__}
+
+
+def _flat(values):
+    return [x for v in values for x in _flat(v)] if isinstance(values, list) else [values]
+
+
+def _close(got, want, rtol, where):
+    """None when got matches want within rtol, else a sentence saying where they differ (never the answer)."""
+    if isinstance(want, list):
+        if not isinstance(got, list) or len(got) != len(want):
+            return f"{where} should be {len(want)} values, got {got.get('type', got) if isinstance(got, dict) else got}"
+        return next((p for i, (g, w) in enumerate(zip(got, want)) if (p := _close(g, w, rtol, f"{where}[{i}]"))), None)
+    if isinstance(want, dict) and "shape" in want:
+        if not (isinstance(got, dict) and "shape" in got):
+            return f"{where} should be a torch.Tensor, got a {got.get('type') if isinstance(got, dict) else type(got).__name__}"
+        if got["shape"] != want["shape"]:
+            return f"{where} has shape {tuple(got['shape'])}, expected {tuple(want['shape'])}"
+        got_values, want_values = _flat(got["values"]), _flat(want["values"])
+        bad = sum(not isclose(g, w, rel_tol=rtol, abs_tol=1e-12) for g, w in zip(got_values, want_values))
+        return f"{where}: {bad} of {len(want_values)} values differ from the reference's" if bad else None
+    numbers = isinstance(want, (int, float)) and isinstance(got, (int, float))
+    if got == want or (numbers and isclose(got, want, rel_tol=rtol, abs_tol=1e-12)):
+        return None
+    return f"{where} is {got!r}, expected {want!r}"
+
+
+def _call(case, env):
+    return _numbers(env[case["fn"]](*_decode(case["args"]), **case.get("kwargs", {})))
+
+
+def _new_tensor(case, env):
+    out = env[case["fn"]](tuple(case["shape"]))
+    if not isinstance(out, torch.Tensor):
+        return {"returns a torch.Tensor": False}
+    return {"returns a torch.Tensor": True, "shape": list(out.shape), "dtype": str(out.dtype)}
+
+
+def _dropout(case, env):
+    x = _tensor(case["x"])
+    out, mask = env["dropout_forward"](x.clone(), case["p"], **case.get("kwargs", {}))
+    seen = {
+        "out has x's shape": list(out.shape) == list(x.shape),
+        "mask has x's shape": list(mask.shape) == list(x.shape),
+    }
+    seen["mask holds only True/False or 0/1"] = bool(((mask == 0) | (mask == 1)).all())
+    if case.get("identity"):
+        seen["out equals x"] = bool(torch.equal(out.to(x.dtype), x))
+        seen["mask is all True"] = bool(mask.bool().all())
+    return seen
+
+
+def _early_stopping(case, env):
+    stopper = env["EarlyStopping"](**case["kwargs"])
+    seen = {"best_epoch before the first step": stopper.best_epoch}
+    for i, metric in enumerate(case["metrics"]):
+        seen[f"step({metric}) at epoch {i} returns"] = stopper.step(metric)
+        seen[f"best after epoch {i}"] = stopper.best
+        seen[f"best_epoch after epoch {i}"] = stopper.best_epoch
+    return seen
+
+
+def _restore(case, env):
+    model = torch.nn.Linear(3, 2)
+    stopper = env["EarlyStopping"](**case["kwargs"])
+    for epoch, metric in enumerate(case["metrics"]):
+        with torch.no_grad():
+            for tensor in model.state_dict().values():
+                tensor.fill_(float(epoch))  # the weights say which epoch they are from
+        if stopper.step(metric, model):
+            break
+    with torch.no_grad():
+        for tensor in model.state_dict().values():
+            tensor.fill_(-1.0)
+    stopper.restore(model)
+    return {"restore(model) brings back the weights of epoch": model.weight.flatten()[0].item()}
+
+
+def _trained(case, env):
+    history = env.get("final_history")
+    if not isinstance(history, dict):
+        return {"part 9 has run (final_history is defined)": False}
+    losses = [float(x) for x in history.get("val_loss", [])]
+    return {
+        "part 9 has run (final_history is defined)": True,
+        "every validation loss is finite": all(map(isfinite, losses)),
+    }
+
+
+_OBSERVE = {"call": _call, "new_tensor": _new_tensor, "dropout": _dropout, "early_stopping": _early_stopping,
+            "restore": _restore, "trained": _trained}  # fmt: skip
+
+
+def observe(case, env):
+    """What the code in env does on one public case, as plain data."""
+    return _OBSERVE[case["kind"]](case, env)
+
+
+_NEEDS = {"dropout": "dropout_forward", "early_stopping": "EarlyStopping", "restore": "EarlyStopping"}
+
+
+def _problem(case, env):
+    name = case.get("fn") or _NEEDS.get(case["kind"])
+    if name and name not in env:
+        return f"{name} is not defined; run the cell that defines it first"
+    try:
+        seen = observe(case, env)
+    except NotImplementedError:
+        return "not implemented yet"
+    except Exception as exc:  # noqa: BLE001 - a check reports the student's error instead of stopping the notebook
+        return f"your code raised {type(exc).__name__}: {exc}"
+    if case["kind"] == "call":
+        return _close(seen, case["expected"], case.get("rtol", 1e-6), "the result")
+    wrong = [f"{k}: {seen[k]!r}, expected {v!r}" for k, v in case["expected"].items() if k in seen and seen[k] != v]
+    return "; ".join(wrong[:3]) or None
+
+
+class PublicChecks:
+    """The notebook's `grader`: public cases only, with honest wording (hidden tests run at grading)."""
+
+    def __init__(self, cases):
+        self.cases = cases
+
+    def check(self, question):
+        env = inspect.currentframe().f_back.f_globals  # the notebook's variables
+        cases = self.cases.get(question)
+        if cases is None:
+            print(f"There is no question {question!r}; the questions are {', '.join(self.cases)}.")
+            return
+        with torch.random.fork_rng(devices=[]):  # your code may draw from torch's global generator: put it back after
+            problems = [(case["what"], p) for case in cases if (p := _problem(case, env))]
+        passed = len(cases) - len(problems)
+        if not problems:
+            print(f"[{question}] public checks passed ({passed} of {len(cases)}). Hidden tests run at grading.")
+            return
+        print(f"[{question}] {passed} of {len(cases)} public checks passed. Hidden tests run at grading.")
+        if {problem for _, problem in problems} == {"not implemented yet"}:
+            print("  not implemented yet: this part's code still raises NotImplementedError.")
+            return
+        for what, problem in problems:
+            print(f"  failed: {what}: {problem}")

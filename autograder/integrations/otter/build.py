@@ -1,0 +1,99 @@
+"""Write the otter-grader configuration zip: otter 7's layout, tests generated from the graders, this project's wheel.
+
+Layout (what ``otter generate`` writes, and what otter's Dockerfile and Gradescope read): ``run_autograder``,
+``run_otter.py``, ``setup.sh``, ``environment.yml``, ``requirements.txt``, ``otter_config.json``, ``tests/*.py``
+and ``files/<wheel>``. No PDF is ever made, so the image needs neither LaTeX nor chromium.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+
+from autograder.integrations.gradescope.build import TORCH_VERSION
+from autograder.integrations.otter.otter_tests import otter_test_files
+from autograder.integrations.wheel import build_wheel
+
+OTTER_VERSION = "7.0.0"
+PYTHON_VERSION = "3.11"  # what this project's test suite runs on
+MINIFORGE_VERSION = "25.3.1-0"  # otter 7's own choice
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+_TEMPLATES = Path(__file__).resolve().parent
+EXECUTABLES = {"run_autograder", "setup.sh"}  # otter's Dockerfile and Gradescope run them directly
+
+
+def requirements(wheel: Path) -> str:
+    """requirements.txt: torch from PyTorch's CPU index, then the wheel's own dependencies (torch excluded)."""
+    with zipfile.ZipFile(wheel) as archive:
+        (metadata,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        lines = archive.read(metadata).decode().splitlines()
+    needs = [line.split(":", 1)[1].strip() for line in lines if line.startswith("Requires-Dist:")]
+    needs = [n for n in needs if "extra ==" not in n and not n.startswith("torch")]
+    # torch==X sorts below torch==X+cpu, so pip takes the CPU build from the extra index instead of PyPI's CUDA one.
+    return "\n".join([f"--extra-index-url {CPU_INDEX}", f"torch=={TORCH_VERSION}", *needs]) + "\n"
+
+
+def environment() -> str:
+    """environment.yml as otter generate writes it, its pip part reading requirements.txt."""
+    return (
+        "name: otter-env\nchannels:\n  - conda-forge\ndependencies:\n"
+        f"  - python={PYTHON_VERSION}\n  - pip\n  - jupyter_server\n  - pip:\n"
+        f"      - otter-grader[grading]=={OTTER_VERSION}\n      - -r /autograder/source/requirements.txt\n"
+    )
+
+
+def otter_config() -> str:
+    """otter_config.json: no PDF, hidden tests' results hidden until grades are published.
+
+    No ``assignment_name``: otter would then reject notebooks without its metadata, and SPEC Part B grades any
+    notebook, whatever its metadata.
+    """
+    config = {"lang": "python", "pdf": False, "show_hidden": False}
+    return json.dumps(config, indent=2) + "\n"
+
+
+def _template(name: str, wheel: str) -> str:
+    text = (_TEMPLATES / name).read_text(encoding="utf-8")
+    return text.replace("@WHEEL@", wheel).replace("@MINIFORGE@", MINIFORGE_VERSION)
+
+
+def _entries(assignment: str, wheel: Path) -> dict[str, str]:
+    """Every file of the zip but the wheel, by name."""
+    return {
+        "run_autograder": _template("run_autograder", wheel.name),
+        "setup.sh": _template("setup.sh", wheel.name),
+        "run_otter.py": _template("run_otter.py", wheel.name),
+        "environment.yml": environment(),
+        "requirements.txt": requirements(wheel),
+        "otter_config.json": otter_config(),
+        **otter_test_files(assignment),
+    }
+
+
+def build_zip(root: Path, out: Path, assignment: str) -> Path:
+    """Build ``out/<assignment>/otter/autograder.zip`` from the project at ``root``; returns its path."""
+    target = out / assignment / "otter" / "autograder.zip"
+    with tempfile.TemporaryDirectory(prefix="otter-zip-") as tmp:
+        wheel = build_wheel(root, Path(tmp))  # first: when it fails, no half-made zip is left behind
+        files = _entries(assignment, wheel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(target, "w") as archive:
+            for name, text in files.items():
+                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # fixed dates: the same zip every build
+                info.external_attr = (0o100755 if name in EXECUTABLES else 0o100644) << 16
+                archive.writestr(info, text, compress_type=zipfile.ZIP_DEFLATED)
+            archive.write(wheel, f"files/{wheel.name}")
+    return target
+
+
+def build_zip_report(root: Path, out: Path, assignment: str) -> str:
+    """`autograder build`'s line about the otter zip: where it was written, or why not and what to do."""
+    try:
+        return f"wrote {build_zip(root, out, assignment)}"
+    except FileNotFoundError as exc:  # the wheel is built from the repository's pyproject.toml and packages
+        return (
+            f"the otter zip was not built ({exc.strerror}: {exc.filename}); it carries this project as a wheel. Run "
+            "`autograder build` in the repository's top folder (or pass it as --root)."
+        )
