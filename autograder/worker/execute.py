@@ -17,7 +17,7 @@ from typing import Any
 
 from IPython.core.inputtransformer2 import TransformerManager
 
-from autograder.conventions import EXPERIMENT_MARK
+from autograder.conventions import EXPERIMENT_MARK, PUBLIC_CHECK_CALL
 from autograder.probes.forbidden import CELL_FILENAME_PREFIX
 
 _RUN_WRAPPED = {"time", "timeit", "prun", "capture", "debug"}
@@ -92,6 +92,23 @@ def definitions_only(tree: ast.Module) -> ast.Module:
         return False
 
     return ast.Module([node for node in tree.body if keep(node)], type_ignores=[])
+
+
+def is_public_check(source: str) -> bool:
+    """Does the cell only call the notebook's public checks (see conventions.PUBLIC_CHECK_CALL)?"""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    if len(body) != 1 or not isinstance(body[0], ast.Expr) or not isinstance(call := body[0].value, ast.Call):
+        return False
+    func = call.func
+    owner, method = PUBLIC_CHECK_CALL
+    return (
+        isinstance(func, ast.Attribute) and func.attr == method
+        and isinstance(func.value, ast.Name) and func.value.id == owner
+        and all(isinstance(arg, ast.Constant) for arg in call.args) and not call.keywords
+    )  # fmt: skip
 
 
 def run_cell(source: str, namespace: dict[str, Any], cell: int) -> CellOutcome:

@@ -68,3 +68,12 @@ def test_the_solution_notebook_defines_every_name_quickly(notebook):
     outcomes = [run_cell(s, ns, i) for i, s in enumerate(code_cells(root / notebook), start=1)]
     assert [o for o in outcomes if o.status == "error"] == []
     assert {"adam_update", "Dropout", "EarlyStopping", "he_normal"} <= ns.keys()
+
+
+def test_only_cells_that_just_call_the_public_checks_are_skipped():
+    from autograder.worker.execute import is_public_check
+
+    assert is_public_check('grader.check("adam")') and is_public_check("grader.check('l2')\n")
+    for source in ['grader.check("adam"); import os', "grader.check(name)", 'grader.check("a", x=loop())',
+                   'other.check("adam")', "%time grader.check('adam')", "grader.check"]:  # fmt: skip
+        assert not is_public_check(source), source
