@@ -44,14 +44,16 @@ class RemoteSubmission:
         return min(limit + _MARGIN, left)
 
     def _collect_cells(self, count: int) -> None:
-        for _ in range(count):
+        """One outcome per cell, in order; a cell the worker ran again after another cell failed keeps its first."""
+        while len(self.cell_outcomes) < count:
             outcome = json.loads(recv_frame(self._fd, self._remaining(self.limits.cell), MAX_REQUEST_BYTES))
-            if not isinstance(outcome, dict) or "cell" not in outcome:
+            cell = outcome.get("cell") if isinstance(outcome, dict) else None
+            if not isinstance(cell, int) or not 1 <= cell <= count:
                 raise ValueError("unexpected message from the worker")
-            self.cell_outcomes.append(
-                {k: str(outcome.get(k, ""))[:2000] for k in ("status", "error_type", "message")}
-                | {"cell": int(outcome["cell"])}
-            )
+            if cell == len(self.cell_outcomes) + 1:
+                self.cell_outcomes.append(
+                    {k: str(outcome.get(k, ""))[:2000] for k in ("status", "error_type", "message")} | {"cell": cell}
+                )
         if json.loads(recv_frame(self._fd, self._remaining(self.limits.cell), 1024)) != {"ready": True}:
             raise ValueError("unexpected message from the worker")
 

@@ -66,6 +66,28 @@ def test_endless_and_exiting_cells_are_skipped_and_later_cells_still_count(zygot
         sub.close()
 
 
+def test_honest_cells_share_one_fork_and_a_failed_cell_is_replayed_around(zygote):
+    pids = "def pids(x):\n    return torch.tensor([float(first), float(last)])"
+    honest = ["import os, torch\nfirst = os.getpid()", "last = os.getpid()", pids]
+    failing = ["import os, torch\nfirst = os.getpid()\nruns = globals().get('runs', 0) + 1", "os._exit(3)",
+               "last = os.getpid()", pids, "def count(x):\n    return x + runs"]  # fmt: skip
+    sub = RemoteSubmission(zygote, honest, LIMITS)
+    try:
+        first, last = sub.probe("worker_test_call", name="pids", x=[0.0])["out"].tolist()
+        assert first == last  # one fork ran every cell: no fork per cell for honest notebooks
+    finally:
+        sub.close()
+    sub = RemoteSubmission(zygote, failing, LIMITS)
+    try:
+        assert [c["status"] for c in sub.cell_outcomes] == ["ok", "crashed", "ok", "ok", "ok"]
+        assert "exit code 3" in sub.cell_outcomes[1]["message"]
+        first, last = sub.probe("worker_test_call", name="pids", x=[0.0])["out"].tolist()
+        assert first != last  # after the failure, a fork per cell
+        assert sub.probe("worker_test_call", name="count", x=[0.0])["out"].tolist() == [1.0]  # replayed from scratch
+    finally:
+        sub.close()
+
+
 def test_a_call_that_hangs_or_crashes_costs_only_that_call(zygote):
     cells = [
         "import os\ndef spin(x):\n    while True:\n        pass\n"

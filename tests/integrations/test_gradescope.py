@@ -194,7 +194,9 @@ def test_solution_among_several_files_gets_full_marks_and_privacy_is_locked(auto
 def test_template_under_another_name_gets_zero_and_says_which_file_was_graded(autograder_zip, tmp_path):
     results, _ = run_autograder(make_root(tmp_path, autograder_zip, {"My Work.ipynb": TEMPLATE}))
     assert results["score"] == 0
-    assert results["output"].startswith("Graded My Work.ipynb, the only notebook in your submission.\nPublic checks: 0/")
+    assert results["output"].startswith(
+        "Graded My Work.ipynb, the only notebook in your submission.\nPublic checks: 0/"
+    )
     assert_visibility(results)
 
 

@@ -583,7 +583,9 @@ def dropout_module_battery(ns: Namespace, seed: int = 0) -> dict[str, Any]:
         if not out.requires_grad:
             return {"connected": False}
         try:
-            torch.Tensor.backward(out, g.clone())
+            # The gradient of sum(out * g), as backward(out, g) gives it: passing a gradient tensor imports sympy,
+            # 0.35 s per submission
+            torch.Tensor.backward(torch.Tensor.sum(torch.Tensor.mul(out, g.clone())))
         except Exception as exc:  # noqa: BLE001
             return {"connected": True, "backward_error": f"backward through {label} raised {_describe(exc)}"}
         if x.grad is None:
