@@ -14,6 +14,7 @@ import gc
 import importlib
 import json
 import os
+import selectors
 import shutil
 import signal
 import sys
@@ -147,7 +148,7 @@ def _run(
     queue_r, queue_w = os.pipe()  # the work queue: every index written up front, taken 4 bytes at a time
     os.write(queue_w, b"".join(i.to_bytes(4, "big") for i in range(len(submissions))))
     os.close(queue_w)
-    readers = []
+    read_ends, pids = [], []
     for zygote in zygotes:
         read_end, write_end = os.pipe()
         pid = os.fork()
@@ -155,17 +156,17 @@ def _run(
             os.close(read_end)
             _grader_process(zygote, submissions, queue_r, limits, write_end)
         os.close(write_end)
-        readers.append((pid, os.fdopen(read_end)))
+        read_ends.append(read_end)
+        pids.append(pid)
     os.close(queue_r)
     try:
-        for pid, reader in readers:
-            for line in reader:
-                finished(_result_from_json(json.loads(line)))
+        _read_reports(read_ends, lambda line: finished(_result_from_json(json.loads(line))))
+        for pid in pids:
             _, status = os.waitpid(pid, 0)
             if status != 0:
                 raise GraderFailure(f"a grader process failed (wait status {status})")
     except BaseException:
-        for pid, _ in readers:  # the others would wait forever to report; their zygotes with them
+        for pid in pids:  # the others would wait forever to report; their zygotes with them
             with contextlib.suppress(ProcessLookupError, ChildProcessError):
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
@@ -174,6 +175,27 @@ def _run(
     if missing:
         raise GraderFailure(f"no result for {', '.join(missing)}")
     return [done[s.name] for s in submissions]
+
+
+def _read_reports(read_ends: list[int], report: Callable[[str], None]) -> None:
+    """Pass on each line the grader processes write, as it comes, until all have closed their pipes.
+
+    All pipes are read at once: one left unread would fill (64 KiB, a few results) and stall its grader.
+    """
+    buffers = dict.fromkeys(read_ends, b"")
+    with selectors.DefaultSelector() as selector:
+        for fd in read_ends:
+            selector.register(fd, selectors.EVENT_READ)
+        while buffers:
+            for key, _ in selector.select():
+                chunk = os.read(key.fd, 1 << 16)
+                *lines, buffers[key.fd] = (buffers[key.fd] + chunk).split(b"\n")
+                for line in lines:
+                    report(line.decode())
+                if not chunk:
+                    selector.unregister(key.fd)
+                    os.close(key.fd)
+                    del buffers[key.fd]
 
 
 def _grader_process(
