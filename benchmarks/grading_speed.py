@@ -1,6 +1,6 @@
 """Measure `autograder grade` against otter-grader's `otter run`, side by side on the same notebooks and machine.
 
-    python benchmarks/grading_speed.py            # N = 10, 40, 160, one submission, otter on 3 notebooks (~25 min)
+    python benchmarks/grading_speed.py            # N = 10, 40, 160, one submission, otter on 3 notebooks (~10 min)
     python benchmarks/grading_speed.py --quick    # N = 3, otter on 1 notebook: checks that the benchmark runs (CI)
 
 Submissions come from the grading corpus (tests/corpus/variants.py): correct notebooks and single-bug ones, cycled.
