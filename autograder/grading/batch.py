@@ -95,7 +95,7 @@ def grade_batch(
     gc.freeze()
     jobs = max(1, min(jobs, len(submissions)))
     secret = [out.resolve(), *(n.resolve().parent for n in notebooks)]
-    sandboxes = [plan(secret) for _ in range(jobs)]
+    sandboxes = plan(secret, jobs)
     reductions = sandboxes[0].reductions()
     for line in reductions:
         progress(f"Reduced isolation: {line}.")

@@ -58,11 +58,6 @@ def _fs_rights(version: int) -> int:
     return rights
 
 
-def read_write(version: int) -> int:
-    """Every file right this ABI knows: for the sandbox's own working directory."""
-    return _fs_rights(version)
-
-
 class Ruleset:
     """A Landlock ruleset being built; `restrict()` applies it to the calling thread and its future children."""
 

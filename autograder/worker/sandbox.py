@@ -82,7 +82,7 @@ class Sandbox:
             for device in _DEVICES:
                 if os.path.exists(device):
                     ruleset.allow(Path(device), landlock.READ | landlock.WRITE_FILE)
-            ruleset.allow(self.work_root, landlock.read_write(self.landlock_abi))
+            ruleset.allow(self.work_root, ruleset.handled)  # every file right this ABI knows
             self._ruleset = ruleset
 
     def workdir(self, session: int) -> Path:
@@ -109,14 +109,20 @@ class Sandbox:
         return workdir
 
 
-def plan(secret: Iterable[Path] = ()) -> Sandbox:
-    """A sandbox for one job: a fresh uid (when root) and working root; `secret` paths stay outside what it reads."""
+def plan(secret: Iterable[Path] = (), jobs: int = 1) -> list[Sandbox]:
+    """One sandbox per job, each with its own working root and, when root, its own uid, so killing by uid never
+    touches another job; `secret` paths stay outside what they read."""
     holes = {p.resolve() for p in secret} | _installed_secrets()
     root = os.geteuid() == 0
-    work_root = Path(tempfile.mkdtemp(prefix="autograder-work-"))
-    work_root.chmod(0o711 if root else 0o700)
     runtime = tuple(_without(sorted(_runtime_dirs()), holes))
-    return Sandbox(work_root, _free_uid() if root else None, landlock.abi(), runtime)
+    abi = landlock.abi()
+    uids = _free_uids(jobs) if root else [None] * jobs
+    sandboxes = []
+    for uid in uids:
+        work_root = Path(tempfile.mkdtemp(prefix="autograder-work-"))
+        work_root.chmod(0o711 if root else 0o700)
+        sandboxes.append(Sandbox(work_root, uid, abi, runtime))
+    return sandboxes
 
 
 def _installed_secrets() -> set[Path]:
@@ -159,14 +165,17 @@ def _without(roots: Iterable[Path], holes: set[Path]) -> Iterable[Path]:
             yield from _without((root / name for name in sorted(os.listdir(root))), holes)
 
 
-def _free_uid() -> int:
-    """A random uid that no account and no running process uses, so killing by uid touches nothing else."""
+def _free_uids(count: int) -> list[int]:
+    """Distinct random uids that no account and no running process uses, so killing by uid touches nothing else."""
     import pwd
 
     busy = {entry.pw_uid for entry in pwd.getpwall()} | _process_uids()
-    while (uid := _UIDS[secrets.randbelow(len(_UIDS))]) in busy:
-        continue
-    return uid
+    uids: list[int] = []
+    while len(uids) < count:
+        if (uid := _UIDS[secrets.randbelow(len(_UIDS))]) not in busy:
+            busy.add(uid)
+            uids.append(uid)
+    return uids
 
 
 @dataclass(frozen=True)

@@ -83,12 +83,16 @@ class Zygote:
 
 
 def close_all(zygotes: list[Zygote]) -> None:
-    """Close every zygote's channel first, then wait: no zygote waits on a channel another one still holds."""
-    for zygote in zygotes:
-        zygote._control.close()
-    for zygote in zygotes:
-        zygote.close()
-        sweep(zygote.pid, zygote.sandbox.uid)
+    """Sweep each zygote's processes while it lives (once it has exited, they no longer descend from it), then
+    close every channel before waiting: no zygote waits on a channel another one still holds."""
+    try:
+        for zygote in zygotes:
+            sweep(zygote.pid, zygote.sandbox.uid)
+    finally:
+        for zygote in zygotes:
+            zygote._control.close()
+        for zygote in zygotes:
+            zygote.close()
 
 
 def sweep(zygote: int, uid: int | None) -> None:

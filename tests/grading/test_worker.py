@@ -26,7 +26,7 @@ def worker_test_call(ns, name: str, x: list[float]) -> dict:
 @pytest.fixture(scope="module")
 def zygote():
     warm_up()
-    sandbox = plan()
+    (sandbox,) = plan()
     z = Zygote(sandbox)
     yield z
     close_all([z])
@@ -159,3 +159,28 @@ def test_output_floods_and_forged_frames_on_stdout_change_nothing(zygote):
         assert sub.probe("worker_test_call", name="fine", x=[1.0])["out"].tolist() == [2.0]
     finally:
         sub.close()
+
+
+def test_each_job_gets_its_own_uid_when_root():
+    sandboxes = plan(jobs=40)
+    try:
+        uids = [s.uid for s in sandboxes]
+        assert len(set(uids)) == 40 if os.geteuid() == 0 else uids == [None] * 40
+    finally:
+        for sandbox in sandboxes:
+            shutil.rmtree(sandbox.work_root)
+
+
+def test_closing_a_zygote_ends_the_sessions_it_still_runs():
+    (sandbox,) = plan()
+    z = Zygote(sandbox)
+    channel, session = z.new_session()  # waits for its cells: alive until something kills it
+    try:
+        close_all([z])
+        deadline = time.monotonic() + 10
+        while os.path.exists(f"/proc/{session}") and time.monotonic() < deadline:
+            time.sleep(0.05)  # killed, then reaped by its zygote or, once that is gone, by init
+        assert not os.path.exists(f"/proc/{session}")
+    finally:
+        channel.close()
+        shutil.rmtree(sandbox.work_root)
