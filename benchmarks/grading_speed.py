@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -52,13 +53,16 @@ def tree_pss_kib(root: int) -> int:
     return total
 
 
-def run_measured(args: list[str]) -> tuple[float, int]:
-    """Wall time (s) of a command, then its peak tree PSS (KiB) from a second run.
+def run_measured(args: list[str], before: Callable[[], None] = lambda: None) -> tuple[float, int]:
+    """Wall time (s) of a command, then its peak tree PSS (KiB) from a second run; `before` runs before each, to
+    give both the same start (an emptied cache, say).
 
     Two runs, because reading smaps_rollup walks each process's page tables: sampling it every 20 ms slowed a
     batch of 10 from 15 s to 24 s, so the timed run is never sampled.
     """
+    before()
     wall, _ = _run(args, sample=False)
+    before()
     _, peak = _run(args, sample=True)
     return wall, peak
 

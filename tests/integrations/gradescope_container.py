@@ -123,8 +123,9 @@ def gradescope_cgroups() -> Iterator[list[str]]:
                 folder.rmdir()
 
 
-def _measured_run(parent: Path, autograder_zip: Path, cache: Path, limits: bool) -> tuple[float, float]:
-    """Wall time (s) and peak tree PSS (MB) of one Gradescope run of the solution, which must earn full marks."""
+def _measured_run(parent: Path, autograder_zip: Path, cache: Path, limits: bool, warmed: bool) -> tuple[float, float]:
+    """Wall time (s) and peak tree PSS (MB) of one Gradescope run of the solution, which must earn full marks.
+    Unless `warmed`, the cache is emptied before each of run_measured's two runs: the first would fill it."""
     sys.path.insert(0, str(REPO / "benchmarks"))
     from grading_speed import run_measured
 
@@ -132,7 +133,8 @@ def _measured_run(parent: Path, autograder_zip: Path, cache: Path, limits: bool)
     os.environ.update(environment(root, cache=cache))  # run_measured starts the command with this environment
     os.chdir(root)
     with gradescope_cgroups() if limits else contextlib.nullcontext([]) as prefix:
-        wall, peak_kib = run_measured([*prefix, str(root / "run_autograder")])
+        empty = (lambda: None) if warmed else (lambda: shutil.rmtree(cache, ignore_errors=True))
+        wall, peak_kib = run_measured([*prefix, str(root / "run_autograder")], before=empty)
     results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
     jsonschema.validate(results, SCHEMA)
     if results["score"] != 100:
@@ -164,7 +166,7 @@ def measure(limits: bool, runs: int) -> None:
                 container = work / f"{warmed}-{run}"
                 if warmed:
                     _warm(container / "setup", autograder_zip, container / "cache")
-                wall, peak = _measured_run(container, autograder_zip, container / "cache", limits)
+                wall, peak = _measured_run(container, autograder_zip, container / "cache", limits, warmed)
                 walls.append(wall)
                 peaks.append(peak)
             print(f"{where}, {label}, {runs} runs: wall {min(walls):.1f}-{max(walls):.1f} s, "
