@@ -51,8 +51,6 @@ def grade(root: Path, assignment: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="gradescope-results-") as out:
         outcome = grade_batch([choice.notebook] if choice.notebook else [], Path(out), limits=LIMITS)
     result = outcome.results[0] if outcome.results else SubmissionResult(assignment, problem=choice.note)
-    for line in outcome.reductions:
-        print(f"Reduced isolation: {line}.")
     if outcome.grader_errors:
         print(f"{outcome.grader_errors} tests failed inside the grader itself; their output says why.")
     data = results_json(result, outcome.max_points)
