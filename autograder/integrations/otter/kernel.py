@@ -50,9 +50,10 @@ def _recognise_kernel_cells() -> None:
 def _results(env: dict[str, Any], assignment: str, question: str) -> list[TestResult]:
     key = (id(env), question)
     if key not in _graded:
-        _recognise_kernel_cells()
-        ref = reference(assignment)
-        reference_cache.load(ref, assignment)
+        ref = reference(assignment)  # functools.cache'd: once loaded, its cache stays in this kernel
+        if not _graded:
+            _recognise_kernel_cells()
+            reference_cache.load(ref, assignment)
         _graded[key] = run_graders(assignment, KernelSubmission(env), ref, [question])
         reference_cache.save(ref, assignment)
     return _graded[key]
