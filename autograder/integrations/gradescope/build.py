@@ -11,24 +11,12 @@ import zipfile
 from pathlib import Path
 
 from autograder.integrations.wheel import build_wheel
+from autograder.integrations.zip_entries import add_text, fill_template
 
 TORCH_VERSION = "2.13.0"  # the version the Makefile installs and the test suite runs
 VENV = "/opt/optim_reg_autograder/venv"  # outside /autograder/source, which setup.sh makes root-only
 CACHE = "/opt/optim_reg_autograder/reference-cache"  # root-only: it holds the reference's answers
 _TEMPLATES = Path(__file__).resolve().parent
-
-
-def _script(name: str, **values: str) -> str:
-    text = (_TEMPLATES / name).read_text(encoding="utf-8")
-    for key, value in values.items():
-        text = text.replace(f"@{key}@", value)
-    return text
-
-
-def _add_executable(archive: zipfile.ZipFile, name: str, text: str) -> None:
-    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-    info.external_attr = 0o100755 << 16  # a regular file, rwxr-xr-x: Gradescope runs run_autograder directly
-    archive.writestr(info, text, compress_type=zipfile.ZIP_DEFLATED)
 
 
 def build_zip(root: Path, out: Path, assignment: str) -> Path:
@@ -38,12 +26,12 @@ def build_zip(root: Path, out: Path, assignment: str) -> Path:
     with tempfile.TemporaryDirectory(prefix="gradescope-zip-") as tmp:
         wheel = build_wheel(root, Path(tmp))
         with zipfile.ZipFile(target, "w") as archive:
-            _add_executable(
-                archive, "setup.sh", _script("setup.sh", VENV=VENV, CACHE=CACHE, TORCH=TORCH_VERSION, WHEEL=wheel.name)
+            setup = fill_template(
+                _TEMPLATES / "setup.sh", VENV=VENV, CACHE=CACHE, TORCH=TORCH_VERSION, WHEEL=wheel.name
             )
-            _add_executable(
-                archive, "run_autograder", _script("run_autograder", VENV=VENV, CACHE=CACHE, ASSIGNMENT=assignment)
-            )
+            run = fill_template(_TEMPLATES / "run_autograder", VENV=VENV, CACHE=CACHE, ASSIGNMENT=assignment)
+            add_text(archive, "setup.sh", setup, executable=True)  # Gradescope runs both directly
+            add_text(archive, "run_autograder", run, executable=True)
             archive.write(wheel, wheel.name)
     return target
 

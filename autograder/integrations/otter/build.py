@@ -15,6 +15,7 @@ from pathlib import Path
 from autograder.integrations.gradescope.build import TORCH_VERSION
 from autograder.integrations.otter.otter_tests import otter_test_files
 from autograder.integrations.wheel import build_wheel
+from autograder.integrations.zip_entries import add_text, fill_template
 
 OTTER_VERSION = "7.0.0"
 PYTHON_VERSION = "3.11"  # what this project's test suite runs on
@@ -54,17 +55,13 @@ def otter_config() -> str:
     return json.dumps(config, indent=2) + "\n"
 
 
-def _template(name: str, wheel: str) -> str:
-    text = (_TEMPLATES / name).read_text(encoding="utf-8")
-    return text.replace("@WHEEL@", wheel).replace("@MINIFORGE@", MINIFORGE_VERSION)
-
-
 def _entries(assignment: str, wheel: Path) -> dict[str, str]:
     """Every file of the zip but the wheel, by name."""
     return {
-        "run_autograder": _template("run_autograder", wheel.name),
-        "setup.sh": _template("setup.sh", wheel.name),
-        "run_otter.py": _template("run_otter.py", wheel.name),
+        **{
+            name: fill_template(_TEMPLATES / name, WHEEL=wheel.name, MINIFORGE=MINIFORGE_VERSION)
+            for name in ("run_autograder", "setup.sh", "run_otter.py")
+        },
         "environment.yml": environment(),
         "requirements.txt": requirements(wheel),
         "otter_config.json": otter_config(),
@@ -81,9 +78,7 @@ def build_zip(root: Path, out: Path, assignment: str) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(target, "w") as archive:
             for name, text in files.items():
-                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # fixed dates: the same zip every build
-                info.external_attr = (0o100755 if name in EXECUTABLES else 0o100644) << 16
-                archive.writestr(info, text, compress_type=zipfile.ZIP_DEFLATED)
+                add_text(archive, name, text, executable=name in EXECUTABLES)
             archive.write(wheel, f"files/{wheel.name}")
     return target
 
