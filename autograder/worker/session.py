@@ -228,8 +228,16 @@ class _Fork:
                     raise
                 with contextlib.suppress(OSError):
                     os.kill(-1, signal.SIGKILL)
-                time.sleep(0.02)  # the zygote reaps them; until then they still count
+                time.sleep(0.02)
+                reap_children()  # they count until reaped: this process's own by it, orphans by the zygote
         return os.fork()
+
+
+def reap_children(*_: object) -> None:
+    """Reap every child that has ended (also a SIGCHLD handler, for the zygote)."""
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
 
 
 def _kill_group(pid: int) -> str:

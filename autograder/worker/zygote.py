@@ -16,7 +16,7 @@ import time
 from typing import NoReturn
 
 from autograder.worker.sandbox import Sandbox, processes
-from autograder.worker.session import serve_session
+from autograder.worker.session import reap_children, serve_session
 
 _PR_SET_CHILD_SUBREAPER = 36
 
@@ -125,12 +125,6 @@ def _descends(pid: int, ancestor: int, parents: dict[int, int]) -> bool:
     return False
 
 
-def _reap_children(*_: object) -> None:
-    with contextlib.suppress(ChildProcessError):
-        while os.waitpid(-1, os.WNOHANG)[0] > 0:
-            pass
-
-
 def _close_inherited_fds(keep: int) -> None:
     """Drop every descriptor inherited from the grader (other zygotes' channels, output files) but `keep`."""
     limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
@@ -148,7 +142,7 @@ def _zygote_main(control: socket.socket, sandbox: Sandbox) -> NoReturn:
             control.sendall(str(exc).encode()[:2000])
             os._exit(1)
         control.sendall(b"ready")
-        signal.signal(signal.SIGCHLD, _reap_children)
+        signal.signal(signal.SIGCHLD, reap_children)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the grader, which shuts us down
         while True:
             message, fds, _, _ = socket.recv_fds(control, 16, 1)
