@@ -4,9 +4,8 @@ Each cell is transformed by IPython's own input transformer, so ``%magics`` and 
 calls on ``get_ipython()``; the shell object given here never runs shell commands, runs the code that
 ``%time``/``%%time``-style magics wrap, and ignores the rest. A cell whose first line is EXPERIMENT_MARK
 runs only its imports, definitions and literal assignments: the notebook's experiments are for students,
-and skipping their training loops keeps grading fast; a cell that only calls the public checks is skipped.
-Cells are compiled with the file name ``<cell N>``, which is how the forbidden-call recorder recognises
-student code.
+and skipping their training loops keeps grading fast. Cells are compiled with the file name
+``<cell N>``, which is how the forbidden-call recorder recognises student code.
 """
 
 from __future__ import annotations
@@ -114,8 +113,6 @@ def is_public_check(source: str) -> bool:
 
 def run_cell(source: str, namespace: dict[str, Any], cell: int) -> CellOutcome:
     """Run one cell in namespace; exceptions are caught and described, never propagated."""
-    if is_public_check(source):  # it only prints; the hidden graders run the same cases and more
-        return CellOutcome(cell, "skipped-work")
     shell = GraderShell(namespace, cell)
     namespace["get_ipython"] = lambda: shell
     try:
