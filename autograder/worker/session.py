@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 
 from autograder import wire
 from autograder.grading.implementations import run_probe
-from autograder.worker.execute import is_public_check, run_cell
+from autograder.worker.execute import CellOutcome, is_public_check, run_cell
 from autograder.worker.frames import ChannelClosed, ChannelTimeout, recv_frame, send_frame
 from autograder.worker.sandbox import Sandbox
 
@@ -146,7 +146,7 @@ def _run_in_fork(
 
 def _run_or_skip(source: str, namespace: dict[str, Any], number: int) -> dict[str, Any]:
     if is_public_check(source):  # prints only; skipping it saves the checks' own work
-        return {"cell": number, "status": "skipped-work", "error_type": "", "message": ""}
+        return CellOutcome(number, "skipped-work").as_dict()
     return run_cell(source, namespace, number).as_dict()
 
 
