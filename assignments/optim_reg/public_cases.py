@@ -1,22 +1,20 @@
-"""The optim_reg notebook's public checks: the @public grader tests' cases, with the reference's results as data.
+"""The optim_reg notebook's public cases: the inputs of the @public grader tests, for `grader.check(...)`.
 
-Each case mirrors a @public test of autograder/graders/optim_reg (same inputs where they are small, the same input
-recipe where they are not) and is run on the reference at build time with the very code that runs it in the
-notebook (:mod:`autograder.authoring.public_checks`), so no expected value is typed by hand. The one exception is
+Each case mirrors a @public test of graders/ (same inputs where they are small, the same input recipe where they are
+not); the build runs it on the reference with the very code that runs it in the notebook (the engine's
+autograder/authoring/public_checks.py plus public_checks.py here) and stores the result as the expected value, so no
+expected value is typed by hand. The one exception is
 [training]: the reference cannot train at build time, so its case states SPEC's requirement instead (part 9 ran and
 its validation losses are finite). Hidden tests have no case here: nothing a student receives holds them.
 """
 
 from __future__ import annotations
 
-import pprint
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from autograder.authoring.public_checks import observe
-from autograder.graders.optim_reg import (
+from assignments.optim_reg.graders import (
     test_adam,
     test_adamw,
     test_dropout,
@@ -26,10 +24,9 @@ from autograder.graders.optim_reg import (
     test_momentum,
     test_rmsprop,
 )
-from autograder.probes.optim_reg.init_dropout_l2 import _l2_params
-from autograder.probes.optim_reg.optimizers import UPDATE_FUNCTIONS, _run_inputs
+from assignments.optim_reg.probes.init_dropout_l2 import _l2_params
+from assignments.optim_reg.probes.optimizers import UPDATE_FUNCTIONS, _run_inputs
 
-RUNTIME = Path(__file__).with_name("public_checks.py")
 INIT_FUNCTIONS = ("xavier_uniform", "xavier_normal", "he_uniform", "he_normal")
 TRAINED = {"part 9 has run (final_history is defined)": True, "every validation loss is finite": True}
 
@@ -52,7 +49,8 @@ def _update_cases(function: str, runs: list[dict[str, Any]]) -> list[dict[str, A
     return cases
 
 
-def _cases() -> dict[str, list[dict[str, Any]]]:
+def cases() -> dict[str, list[dict[str, Any]]]:
+    """Every question's public cases (without expected values: the build adds the reference's)."""
     fans = [
         {"kind": "call", "fn": "compute_fans", "args": [{"tuple": list(s)}], "what": f"compute_fans({s})"}
         for s in test_init.FAN_PUBLIC
@@ -104,29 +102,3 @@ def _cases() -> dict[str, list[dict[str, Any]]]:
         "training": [{"kind": "trained", "what": "part 9's training run", "expected": TRAINED}],
     }
 
-
-def _rounded(value: Any) -> Any:
-    """12 significant digits: the same text on every machine, far finer than any check's tolerance."""
-    if isinstance(value, float):
-        return float(f"{value:.12g}")
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    return value
-
-
-def public_cases(reference: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Every question's public cases, each with what the reference gives on it."""
-    cases = _cases()
-    for question_cases in cases.values():
-        for case in question_cases:
-            case.setdefault("expected", _rounded(observe(case, reference)))
-    return cases
-
-
-def checks_cell(reference: dict[str, Any]) -> str:
-    """The notebook cell that defines `grader`: the check code, then the public cases as a Python literal."""
-    runtime = RUNTIME.read_text(encoding="utf-8").rstrip()
-    data = pprint.pformat(public_cases(reference), width=120, sort_dicts=False)
-    return f"#@title Public checks: run this cell, do not edit it\n{runtime}\n\n\ngrader = PublicChecks({data})"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.assignment import Assignment
 from autograder.authoring.render import render_notebook, render_reference_module
 from autograder.authoring.source import SourceCell, parse_source
-from autograder.layout import Assignment
 
 
 def load_cells(assignment: Assignment) -> list[SourceCell]:
@@ -23,21 +23,22 @@ def generated_files(assignment: Assignment) -> dict[Path, str]:
     name = assignment.name
     source = str(assignment.source.relative_to(assignment.root))
     reference = render_reference_module(cells, name, source)
-    checks = _checks(reference, name) if any(cell.checks for cell in cells) else None
+    checks = _checks(reference, assignment) if any(cell.checks for cell in cells) else None
     return {
         assignment.template_notebook: nbformat.writes(render_notebook(cells, "template", name, checks)) + "\n",
         assignment.solution_notebook: nbformat.writes(render_notebook(cells, "solution", name, checks)) + "\n",
-        assignment.reference_module: reference,
+        assignment.reference_path: reference,
     }
 
 
-def _checks(reference: str, name: str) -> str:
+def _checks(reference: str, assignment: Assignment) -> str:
     """The public checks cell, its expected values taken from the reference module about to be written."""
-    from autograder.authoring.public_cases import checks_cell  # imports the graders: only when a notebook asks
+    from autograder.authoring.checks_cell import checks_cell  # imports the graders: only when a notebook asks
 
-    namespace: dict = {"__name__": f"solutions.{name}"}
-    exec(compile(reference, f"solutions/{name}.py", "exec"), namespace)  # noqa: S102 - the build's own reference
-    return checks_cell(namespace)
+    namespace: dict = {"__name__": assignment.reference_module}
+    path = assignment.reference_path.relative_to(assignment.root)
+    exec(compile(reference, str(path), "exec"), namespace)  # noqa: S102 - the build's own reference
+    return checks_cell(assignment, namespace)
 
 
 def stale_files(assignment: Assignment) -> dict[Path, str]:

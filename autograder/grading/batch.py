@@ -1,7 +1,7 @@
 """Grade a batch of notebooks: each in its own worker session, scored by the hidden graders in this process.
 
-Start-up order matters: the warm modules are imported and the zygotes forked *before* the reference and the
-hidden graders are imported, so no worker ever holds them. The reference is then graded as if it were a
+Start-up order matters: the assignment's warm modules and probes are imported and the zygotes forked *before* its
+reference and hidden graders are imported, so no worker ever holds them. The reference is then graded as if it were a
 submission: that proves the graders work and gives each question's maximum. With ``jobs`` > 1, grader
 processes are forked, each with its own zygote, and report plain JSON summaries back to this one.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import importlib
 import json
 import os
 import selectors
@@ -25,17 +24,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
+from autograder.assignment import Assignment
 from autograder.grading import reference_cache
 from autograder.grading.implementations import reference  # imports the reference only when called
-from autograder.grading.plugin import TestResult, run_graders
+from autograder.grading.plugin import check_reference, run_graders
 from autograder.grading.remote import RemoteSubmission
-from autograder.grading.report import SubmissionResult, write_grades, write_results
+from autograder.grading.report import write_grades, write_results
+from autograder.grading.results import SubmissionResult
 from autograder.grading.submissions import Submission, find_notebooks, read_submission, unique_names
+from autograder.limits import Limits
 from autograder.worker.sandbox import plan
-from autograder.worker.session import Limits
 from autograder.worker.zygote import Zygote, close_all, warm_up
 
-ASSIGNMENT = "optim_reg"
 _PR_SET_DUMPABLE = 4
 
 
@@ -54,14 +54,14 @@ class BatchOutcome:
         return sum(r.grader_errors for r in self.results)
 
 
-def grade_one(zygote: Zygote, submission: Submission, limits: Limits) -> SubmissionResult:
+def grade_one(assignment: Assignment, zygote: Zygote, submission: Submission, limits: Limits) -> SubmissionResult:
     """Grade one submission in a fresh session of the given zygote."""
     started = time.perf_counter()
     if submission.problem:
         return SubmissionResult(submission.name, problem=submission.problem)
     remote = RemoteSubmission(zygote, list(submission.cells), limits)
     try:
-        tests = run_graders(ASSIGNMENT, remote, reference(ASSIGNMENT))
+        tests = run_graders(assignment, remote, reference(assignment))
     finally:
         remote.close()
     result = SubmissionResult(submission.name, tests, remote.cell_outcomes, seconds=time.perf_counter() - started)
@@ -72,40 +72,35 @@ def grade_one(zygote: Zygote, submission: Submission, limits: Limits) -> Submiss
     return result
 
 
-def _max_points() -> dict[str, float]:
-    """Each question's maximum, from grading the reference; GraderFailure unless it earns full marks."""
-    questions = importlib.import_module(f"autograder.graders.{ASSIGNMENT}.questions").QUESTIONS
-    tests = run_graders(ASSIGNMENT, reference(ASSIGNMENT), reference(ASSIGNMENT))
-    failed = [f"[{t.question}] {t.name}: {t.feedback}" for t in tests if not t.passed]
-    if failed:
-        raise GraderFailure("the reference solution does not pass the hidden graders: " + "; ".join(failed))
-    return {q: sum(t.max_points for t in tests if t.question == q) for q in questions}
-
-
 def grade_batch(
-    paths: list[Path], out: Path, jobs: int = 1, limits: Limits = Limits(), progress: Callable[[str], None] = print
+    assignment: Assignment,
+    paths: list[Path],
+    out: Path,
+    jobs: int = 1,
+    limits: Limits = Limits(),
+    progress: Callable[[str], None] = print,
 ) -> BatchOutcome:
     """Grade every notebook under `paths` into `out`; results are written only once every worker is gone."""
     notebooks = find_notebooks(paths)
     submissions = [read_submission(p, n) for p, n in zip(notebooks, unique_names(notebooks))]
     _protect_grader()
-    warm_up()
+    warm_up(assignment)
     # The warm objects leave the garbage collector's reach: collections would write to them, copying the pages the
     # grader shares with its forked zygotes (measured on Gradescope's limits: peak 425-595 MB -> 460 MB).
     gc.freeze()
     jobs = max(1, min(jobs, len(submissions)))
-    secret = [out.resolve(), *(n.resolve().parent for n in notebooks)]
+    secret = [out.resolve(), reference_cache.cache_dir(), *(n.resolve().parent for n in notebooks)]
     sandboxes = plan(secret, jobs)
     reductions = sandboxes[0].reductions()
     for line in reductions:
         progress(f"Reduced isolation: {line}.")
     zygotes: list[Zygote] = []
     try:
-        zygotes.extend(Zygote(sandbox) for sandbox in sandboxes)
-        reference_cache.load(reference(ASSIGNMENT), ASSIGNMENT)
-        max_points = _max_points()
-        reference_cache.save(reference(ASSIGNMENT), ASSIGNMENT)
-        results = _run(zygotes, submissions, limits, max_points, progress)
+        zygotes.extend(Zygote(sandbox, assignment) for sandbox in sandboxes)
+        reference_cache.load(reference(assignment), assignment)
+        max_points = check_reference(assignment)
+        reference_cache.save(reference(assignment), assignment)
+        results = _run(assignment, zygotes, submissions, limits, max_points, progress)
     except RuntimeError as exc:
         raise GraderFailure(str(exc)) from exc
     finally:
@@ -114,7 +109,7 @@ def grade_batch(
             shutil.rmtree(sandbox.work_root, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True, mode=0o700 if os.geteuid() == 0 else 0o777)
     for result in results:
-        write_results(out, result, max_points)
+        write_results(out, result, max_points, assignment)
     write_grades(out / "grades.csv", results, max_points)
     return BatchOutcome(results, max_points, reductions)
 
@@ -125,6 +120,7 @@ def _protect_grader() -> None:
 
 
 def _run(
+    assignment: Assignment,
     zygotes: list[Zygote],
     submissions: list[Submission],
     limits: Limits,
@@ -142,7 +138,7 @@ def _run(
 
     if len(zygotes) == 1:
         for submission in submissions:
-            finished(grade_one(zygotes[0], submission, limits))
+            finished(grade_one(assignment, zygotes[0], submission, limits))
         return [done[s.name] for s in submissions]
 
     queue_r, queue_w = os.pipe()  # the work queue: every index written up front, taken 4 bytes at a time
@@ -154,13 +150,13 @@ def _run(
         pid = os.fork()
         if pid == 0:
             os.close(read_end)
-            _grader_process(zygote, submissions, queue_r, limits, write_end)
+            _grader_process(assignment, zygote, submissions, queue_r, limits, write_end)
         os.close(write_end)
         read_ends.append(read_end)
         pids.append(pid)
     os.close(queue_r)
     try:
-        _read_reports(read_ends, lambda line: finished(_result_from_json(json.loads(line))))
+        _read_reports(read_ends, lambda line: finished(SubmissionResult.from_json(json.loads(line))))
         for pid in pids:
             _, status = os.waitpid(pid, 0)
             if status != 0:
@@ -199,6 +195,7 @@ def _read_reports(read_ends: list[int], report: Callable[[str], None]) -> None:
 
 
 def _grader_process(
+    assignment: Assignment,
     zygote: Zygote,
     submissions: list[Submission],
     queue: int,
@@ -210,29 +207,13 @@ def _grader_process(
     try:
         with os.fdopen(write_end, "w") as report:
             while len(record := os.read(queue, 4)) == 4:
-                result = grade_one(zygote, submissions[int.from_bytes(record, "big")], limits)
-                report.write(json.dumps(_result_to_json(result)) + "\n")
+                result = grade_one(assignment, zygote, submissions[int.from_bytes(record, "big")], limits)
+                report.write(json.dumps(result.to_json()) + "\n")
                 report.flush()
     except BaseException:  # noqa: BLE001 - the parent reports a failed grader process
         traceback.print_exc()
         code = 1
     os._exit(code)
-
-
-def _result_to_json(result: SubmissionResult) -> dict:
-    return {
-        "name": result.name,
-        "problem": result.problem,
-        "seconds": result.seconds,
-        "stopped": result.stopped,
-        "cells": result.cells,
-        "tests": [vars(t) for t in result.tests],
-    }
-
-
-def _result_from_json(data: dict) -> SubmissionResult:
-    tests = [TestResult(**t) for t in data["tests"]]
-    return SubmissionResult(data["name"], tests, data["cells"], data["problem"], data["seconds"], data["stopped"])
 
 
 def stderr_progress(line: str) -> None:

@@ -1,33 +1,14 @@
-"""The optim_reg questions: their ids in SPEC order, the names each one grades, and what each may not call."""
+"""Find, in a submission's source, references to library names its assignment forbids, question by question.
+
+Catches the honest shortcut (``torch.optim.Adam`` or ``F.dropout`` inside ``adam_update``); the worker also records
+such calls at run time (:mod:`autograder.probes.forbidden`, from the same list), which catches indirect use.
+"""
 
 from __future__ import annotations
 
 import ast
 
-QUESTIONS: dict[str, tuple[str, ...]] = {
-    "init": ("compute_fans", "xavier_uniform", "xavier_normal", "he_uniform", "he_normal"),
-    "momentum": ("sgd_momentum_update",),
-    "rmsprop": ("rmsprop_update",),
-    "adam": ("adam_update",),
-    "adamw": ("adamw_update",),
-    "l2": ("l2_penalty",),
-    "dropout": ("dropout_forward", "dropout_backward", "Dropout"),
-    "early_stopping": ("EarlyStopping",),
-    "training": (),
-}
-
-# SPEC Part A: library implementations of what students write. Prefixes of fully qualified names.
-FORBIDDEN = (
-    "torch.optim.",
-    "torch.nn.init.",
-    "torch.nn.functional.dropout",
-    "torch.nn.functional.alpha_dropout",
-    "torch.nn.Dropout",
-    "torch.nn.modules.dropout",
-    "torch.dropout",
-    "torch._VF.dropout",
-)
-ALLOWED = ("torch.optim.Optimizer",)  # subclassing it to write your own optimizer is fine
+from autograder.assignment import Assignment
 
 
 def _imports(tree: ast.Module) -> dict[str, str]:
@@ -53,18 +34,14 @@ def _dotted(node: ast.AST) -> str | None:
     return None
 
 
-def forbidden_references(source: str) -> dict[str, list[str]]:
-    """For each question, the forbidden library names its top-level definitions refer to.
-
-    Catches the honest shortcut (``torch.optim.Adam`` or ``F.dropout`` inside ``adam_update``); the worker
-    also records such calls at run time, which catches indirect use.
-    """
+def forbidden_references(source: str, assignment: Assignment) -> dict[str, list[str]]:
+    """For each question, the forbidden library names its top-level definitions refer to."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return {}
     aliases = _imports(tree)
-    owner = {name: question for question, names in QUESTIONS.items() for name in names}
+    owner = {name: question for question, names in assignment.questions.items() for name in names}
     found: dict[str, list[str]] = {}
     for node in tree.body:
         question = owner.get(getattr(node, "name", ""))
@@ -76,6 +53,6 @@ def forbidden_references(source: str) -> dict[str, list[str]]:
                 continue
             root, _, rest = dotted.partition(".")
             full = ".".join(filter(None, [aliases.get(root, root), rest]))
-            if full.startswith(FORBIDDEN) and not full.startswith(ALLOWED) and full not in found.get(question, []):
+            if assignment.forbidden.forbids(full) and full not in found.get(question, []):
                 found.setdefault(question, []).append(full)
     return found

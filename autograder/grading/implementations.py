@@ -1,7 +1,7 @@
 """Who a probe runs on: the reference or a known mistake in this process, or a submission in its worker.
 
-Every implementation answers ``probe(name, **params)`` with plain data that went through the wire format, so
-the grader handles the reference's and the student's results identically.
+Every implementation answers ``probe(name, **params)`` with a :class:`ProbeOutcome` whose data went through the
+wire format, so the grader handles the reference's and the student's results identically.
 """
 
 from __future__ import annotations
@@ -9,14 +9,12 @@ from __future__ import annotations
 import functools
 import importlib
 import json
-import traceback
-from collections.abc import Mapping
 from typing import Any, Protocol
 
 from autograder import wire
-from autograder.probes import PROBES, Namespace
-from autograder.probes.convert import ProbeError
-from autograder.probes.forbidden import recording_forbidden_calls
+from autograder.assignment import Assignment
+from autograder.probes import Namespace
+from autograder.probes.run import ProbeOutcome, run_probe
 
 
 class StudentError(Exception):
@@ -24,65 +22,35 @@ class StudentError(Exception):
 
 
 class Implementation(Protocol):
-    def probe(self, name: str, /, forbidden_log: list[str] | None = None, **params: Any) -> dict[str, Any]: ...
+    """What the graders probe. ``source`` is the code the static forbidden-name scan reads (None: nothing to scan);
+    ``fresh()`` starts the next probes from the state right after the notebook's cells (called at each question)."""
+
+    source: str | None
+
+    def probe(self, name: str, /, **params: Any) -> ProbeOutcome: ...
+
+    def fresh(self) -> None: ...
 
 
-def run_probe(namespace: Namespace, name: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Run a probe and package its outcome: {"result": ..., "forbidden": [...]} or {"error": ...}.
+class LocalImplementation:
+    """Probes run on a namespace in the grader's own process: the reference and known mistakes (and, in tests and
+    otter's kernel, trusted notebooks). Outcomes are cached: probes are deterministic."""
 
-    Runs inside the worker for submissions, so nothing here may trust what student code returns.
-    """
-    with recording_forbidden_calls() as forbidden:
-        try:
-            result = PROBES[name](_Defined(namespace), **params)
-        except ProbeError as exc:
-            return {"error": {"type": "ProbeError", "message": str(exc)}, "forbidden": list(forbidden)}
-        except BaseException as exc:  # noqa: BLE001 - student code may raise anything, even SystemExit
-            return {"error": _describe(exc), "forbidden": list(forbidden)}
-    return {"result": result, "forbidden": list(forbidden)}
-
-
-class _Defined(dict):
-    """The submission's names; asking for one it does not define is the student's error, said plainly."""
-
-    def __missing__(self, key: str) -> Any:
-        raise ProbeError(f"{key} is not defined at the top level of your notebook")
-
-
-def _describe(exc: BaseException) -> dict[str, str]:
-    frames = traceback.extract_tb(exc.__traceback__)
-    student = [f for f in frames if not f.filename.startswith(_PACKAGE_DIR)]
-    where = f" (line {student[-1].lineno} of {student[-1].name})" if student else ""
-    return {"type": type(exc).__name__, "message": f"{exc}"[:2000], "where": where}
-
-
-_PACKAGE_DIR = __file__.rsplit("/grading/", 1)[0]
-
-
-def unwrap(outcome: Mapping[str, Any], forbidden_log: list[str] | None = None) -> dict[str, Any]:
-    """The probe's result, or StudentError with a sentence saying what the student's code did."""
-    if forbidden_log is not None:
-        forbidden_log.extend(outcome.get("forbidden", []))
-    if "error" in outcome:
-        error = outcome["error"]
-        if error.get("type") in ("ProbeError", "Timeout", "Crashed"):
-            raise StudentError(error["message"])
-        raise StudentError(f"your code raised {error.get('type')}{error.get('where', '')}: {error.get('message')}")
-    return outcome["result"]
-
-
-class InProcess:
-    """Probes run on a namespace in the grader's own process: only for the reference and known mistakes."""
-
-    def __init__(self, namespace: Namespace) -> None:
+    def __init__(self, namespace: Namespace, assignment: Assignment, source: str | None = None) -> None:
         self.namespace = namespace
+        self.assignment = assignment
+        self.source = source
         self._cache: dict[str, dict[str, Any]] = {}
 
-    def probe(self, name: str, /, forbidden_log: list[str] | None = None, **params: Any) -> dict[str, Any]:
+    def probe(self, name: str, /, **params: Any) -> ProbeOutcome:
         key = name + json.dumps(params, sort_keys=True)
         if key not in self._cache:
-            self._cache[key] = wire.decode(wire.encode(run_probe(self.namespace, name, params)))
-        return unwrap(self._cache[key], forbidden_log)
+            outcome = run_probe(self.assignment, self.namespace, name, params)
+            self._cache[key] = wire.decode(wire.encode(outcome.to_wire()))
+        return ProbeOutcome.from_wire(self._cache[key])
+
+    def fresh(self) -> None:
+        """Nothing to do: probes here never leave state behind that matters (trusted code only)."""
 
     def export(self) -> dict[str, dict[str, Any]]:
         """Every probe outcome computed so far, by key (see reference_cache)."""
@@ -96,6 +64,6 @@ class InProcess:
 
 
 @functools.cache
-def reference(assignment: str) -> InProcess:
-    """The reference implementation of an assignment (solutions/<assignment>.py), in the grader's process."""
-    return InProcess(vars(importlib.import_module(f"solutions.{assignment}")))
+def reference(assignment: Assignment) -> LocalImplementation:
+    """The assignment's reference implementation (solutions/<name>.py), imported into the grader's process."""
+    return LocalImplementation(vars(importlib.import_module(assignment.reference_module)), assignment)

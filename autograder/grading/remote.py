@@ -11,9 +11,11 @@ import time
 from typing import Any
 
 from autograder import wire
-from autograder.grading.implementations import StudentError, unwrap
+from autograder.limits import Limits
+from autograder.probes.run import ProbeOutcome
+from autograder.worker.execute import CellOutcome
 from autograder.worker.frames import ChannelClosed, ChannelTimeout, recv_frame, send_frame
-from autograder.worker.session import MAX_REQUEST_BYTES, Limits
+from autograder.worker.session import MAX_REQUEST_BYTES
 from autograder.worker.zygote import Zygote
 
 _MARGIN = 5.0  # seconds the session may take beyond its own limits to report
@@ -25,14 +27,14 @@ class RemoteSubmission:
     def __init__(self, zygote: Zygote, cells: list[str], limits: Limits) -> None:
         self.source = "\n\n".join(cells)
         self.limits = limits
-        self.cell_outcomes: list[dict[str, Any]] = []
+        self.cell_outcomes: list[CellOutcome] = []
         self.dead: str | None = None
         self._deadline = time.monotonic() + limits.submission
         self._zygote = zygote
         self._channel, self._session = zygote.new_session()
         self._fd = self._channel.fileno()
         try:
-            send_frame(self._fd, json.dumps({"cells": cells, "limits": limits.as_json()}).encode())
+            send_frame(self._fd, json.dumps({"cells": cells, "limits": limits.to_json()}).encode())
             self._collect_cells(len(cells))
         except (ChannelClosed, ChannelTimeout, BrokenPipeError, ValueError) as exc:
             self._fail(f"the worker running your notebook stopped while running its cells ({exc})")
@@ -46,14 +48,12 @@ class RemoteSubmission:
     def _collect_cells(self, count: int) -> None:
         """One outcome per cell, in order; a cell the worker ran again after another cell failed keeps its first."""
         while len(self.cell_outcomes) < count:
-            outcome = json.loads(recv_frame(self._fd, self._remaining(self.limits.cell), MAX_REQUEST_BYTES))
-            cell = outcome.get("cell") if isinstance(outcome, dict) else None
-            if not isinstance(cell, int) or not 1 <= cell <= count:
+            message = json.loads(recv_frame(self._fd, self._remaining(self.limits.cell), MAX_REQUEST_BYTES))
+            outcome = CellOutcome.from_json(message)
+            if not 1 <= outcome.cell <= count:
                 raise ValueError("unexpected message from the worker")
-            if cell == len(self.cell_outcomes) + 1:
-                self.cell_outcomes.append(
-                    {k: str(outcome.get(k, ""))[:2000] for k in ("status", "error_type", "message")} | {"cell": cell}
-                )
+            if outcome.cell == len(self.cell_outcomes) + 1:
+                self.cell_outcomes.append(outcome)
         if json.loads(recv_frame(self._fd, self._remaining(self.limits.cell), 1024)) != {"ready": True}:
             raise ValueError("unexpected message from the worker")
 
@@ -61,19 +61,16 @@ class RemoteSubmission:
         self.dead = reason
         self.close()
 
-    def probe(self, name: str, /, forbidden_log: list[str] | None = None, **params: Any) -> dict[str, Any]:
+    def probe(self, name: str, /, **params: Any) -> ProbeOutcome:
         if self.dead:
-            raise StudentError(f"not checked: {self.dead}")
+            return ProbeOutcome(error=f"not checked: {self.dead}")
         try:
             send_frame(self._fd, json.dumps({"probe": name, "params": params}).encode())
-            reply = recv_frame(self._fd, self._remaining(self.limits.probe), wire.MAX_MESSAGE_BYTES)
-            outcome = wire.decode(reply)
-            if not isinstance(outcome, dict) or not ({"result", "error"} & outcome.keys()):
-                raise wire.WireError("the reply is not a probe outcome")
-        except (ChannelClosed, ChannelTimeout, BrokenPipeError, wire.WireError) as exc:
+            reply = recv_frame(self._fd, self._remaining(self.limits.call), wire.MAX_MESSAGE_BYTES)
+            return ProbeOutcome.from_wire(wire.decode(reply))
+        except (ChannelClosed, ChannelTimeout, BrokenPipeError, ValueError) as exc:
             self._fail(f"the worker running your notebook stopped responding ({exc})")
-            raise StudentError(f"not checked: {self.dead}") from exc
-        return unwrap(outcome, forbidden_log)
+            return ProbeOutcome(error=f"not checked: {self.dead}")
 
     def fresh(self) -> None:
         """Start the next probes from the state right after the cells (called at each new question)."""
@@ -81,7 +78,7 @@ class RemoteSubmission:
             return
         try:
             send_frame(self._fd, json.dumps({"fresh": True}).encode())
-            if json.loads(recv_frame(self._fd, self._remaining(self.limits.probe), 1024)) != {"fresh": True}:
+            if json.loads(recv_frame(self._fd, self._remaining(self.limits.call), 1024)) != {"fresh": True}:
                 raise ValueError("unexpected message from the worker")
         except (ChannelClosed, ChannelTimeout, BrokenPipeError, ValueError) as exc:
             self._fail(f"the worker running your notebook stopped responding ({exc})")

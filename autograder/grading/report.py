@@ -4,32 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from autograder.grading.plugin import TestResult
-
-
-@dataclass
-class SubmissionResult:
-    name: str
-    tests: list[TestResult] = field(default_factory=list)
-    cells: list[dict[str, Any]] = field(default_factory=list)
-    problem: str | None = None  # why it could not be graded at all
-    seconds: float = 0.0
-    stopped: str | None = None  # why its worker stopped part-way, if it did
-
-    def by_question(self, questions: list[str]) -> dict[str, float]:
-        return {q: sum(t.points for t in self.tests if t.question == q) for q in questions}
-
-    @property
-    def score(self) -> float:
-        return sum(t.points for t in self.tests)
-
-    @property
-    def grader_errors(self) -> int:
-        return sum(t.grader_error for t in self.tests)
+from autograder.assignment import Assignment
+from autograder.grading.results import SubmissionResult, TestResult
 
 
 def _fmt(points: float) -> str:
@@ -59,10 +39,10 @@ def summary(result: SubmissionResult, max_points: dict[str, float]) -> str:
     )  # fmt: skip
     if result.stopped:
         lines.append(f"Grading stopped early: {result.stopped}; the checks after that got no credit.")
-    problems = [c for c in result.cells if c["status"] in ("error", "timeout", "crashed")]
+    problems = [c for c in result.cells if c.status in ("error", "timeout", "crashed")]
     for cell in problems[:10]:
-        detail = f"{cell['error_type']}: {cell['message']}" if cell["error_type"] else cell["message"]
-        lines.append(f"Code cell {cell['cell']}: {detail}")
+        detail = f"{cell.error_type}: {cell.message}" if cell.error_type else cell.message
+        lines.append(f"Code cell {cell.cell}: {detail}")
     if hidden:
         lines.append(
             f"Hidden tests ({_fmt(sum(t.max_points for t in hidden))} points) ran too; your score and their "
@@ -71,21 +51,28 @@ def summary(result: SubmissionResult, max_points: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
-def results_json(result: SubmissionResult, max_points: dict[str, float]) -> dict[str, Any]:
+def _test_json(test: TestResult, number: str) -> dict[str, Any]:
+    """One test in Gradescope's format; ``extra_data`` names its question and the known mistake it recognised."""
+    extra: dict[str, Any] = {"question": test.question}
+    if test.mistake is not None:
+        extra["mistake"] = asdict(test.mistake)
+    return {
+        "name": f"[{test.question}] {test.name}",
+        "number": number,
+        "score": test.points,
+        "max_score": test.max_points,
+        "status": "passed" if test.passed else "failed",
+        "output": test.feedback,
+        "visibility": test.visibility,
+        "tags": [test.question],
+        "extra_data": extra,
+    }
+
+
+def results_json(result: SubmissionResult, max_points: dict[str, float], assignment: Assignment) -> dict[str, Any]:
     """Gradescope's results format: public checks visible at once, hidden tests after publishing."""
-    tests = [
-        {
-            "name": f"[{t.question}] {t.name}",
-            "number": f"{list(max_points).index(t.question) + 1}.{i}",
-            "score": t.points,
-            "max_score": t.max_points,
-            "status": "passed" if t.passed else "failed",
-            "output": t.feedback,
-            "visibility": t.visibility,
-            "tags": [t.question],
-        }
-        for i, t in enumerate(result.tests, start=1)
-    ]
+    questions = list(max_points)
+    tests = [_test_json(t, f"{questions.index(t.question) + 1}.{i}") for i, t in enumerate(result.tests, start=1)]
     return {
         "score": result.score,
         "execution_time": round(result.seconds, 2),
@@ -93,15 +80,15 @@ def results_json(result: SubmissionResult, max_points: dict[str, float]) -> dict
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
-        "extra_data": {"cells": result.cells},
+        "extra_data": {"assignment": assignment.name, "cells": [c.to_json() for c in result.cells]},
     }
 
 
-def write_results(out: Path, result: SubmissionResult, max_points: dict[str, float]) -> Path:
+def write_results(out: Path, result: SubmissionResult, max_points: dict[str, float], assignment: Assignment) -> Path:
     folder = out / result.name
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "results.json"
-    path.write_text(json.dumps(results_json(result, max_points), indent=1), encoding="utf-8")
+    path.write_text(json.dumps(results_json(result, max_points, assignment), indent=1), encoding="utf-8")
     return path
 
 

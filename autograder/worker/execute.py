@@ -11,28 +11,41 @@ and skipping their training loops keeps grading fast. Cells are compiled with th
 from __future__ import annotations
 
 import ast
-import traceback
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, Literal, get_args
 
 from IPython.core.inputtransformer2 import TransformerManager
 
-from autograder.conventions import EXPERIMENT_MARK, PUBLIC_CHECK_CALL
-from autograder.probes.forbidden import CELL_FILENAME_PREFIX
+from autograder.conventions import CELL_FILENAME_PREFIX, EXPERIMENT_MARK, PUBLIC_CHECK_CALL, student_frame
 
 _RUN_WRAPPED = {"time", "timeit", "prun", "capture", "debug"}
-_NOT_RUN = {"bash", "sh", "script", "system", "sx", "writefile", "run", "perl", "ruby", "html", "javascript", "js"}
+
+CellStatus = Literal["ok", "error", "skipped-work", "timeout", "crashed"]
+_MAX_TEXT = 2000  # characters of an error type or message kept from a worker's report
 
 
 @dataclass(frozen=True)
 class CellOutcome:
+    """How one code cell went: it ran (``ok``), raised (``error``), ran only its definitions (``skipped-work``), or
+    was stopped by its time limit (``timeout``) or by ending its own process (``crashed``)."""
+
     cell: int
-    status: str  # "ok", "error", "skipped-work"
+    status: CellStatus
     error_type: str = ""
     message: str = ""
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"cell": self.cell, "status": self.status, "error_type": self.error_type, "message": self.message}
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> CellOutcome:
+        """Read an outcome a worker sent; ValueError unless it has the expected shape (texts are capped)."""
+        if not isinstance(data, dict) or not isinstance(data.get("cell"), int) or data.get("status") not in get_args(
+            CellStatus
+        ):
+            raise ValueError("unexpected message from the worker")
+        texts = (str(data.get(key, ""))[:_MAX_TEXT] for key in ("error_type", "message"))
+        return cls(data["cell"], data["status"], *texts)
 
 
 class GraderShell:
@@ -123,14 +136,14 @@ def run_cell(source: str, namespace: dict[str, Any], cell: int) -> CellOutcome:
             return CellOutcome(cell, "skipped-work")
         _exec(code, namespace, cell)
     except BaseException as exc:  # noqa: BLE001 - a student cell may raise anything, SystemExit included
-        return CellOutcome(cell, "error", type(exc).__name__, _last_line(exc, cell))
+        return CellOutcome(cell, "error", type(exc).__name__, _last_line(exc))
     return CellOutcome(cell, "ok", message="; ".join(dict.fromkeys(shell.notes)))
 
 
-def _last_line(exc: BaseException, cell: int) -> str:
+def _last_line(exc: BaseException) -> str:
     """The error as a student would read it: the exception and the line of their cell where it happened."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(CELL_FILENAME_PREFIX)]
-    where = f" (line {frames[-1].lineno})" if frames else ""
+    frame = student_frame(exc)
+    where = f" (line {frame.lineno})" if frame else ""
     if isinstance(exc, SyntaxError):
         where = f" (line {exc.lineno})" if exc.lineno else ""
         return f"SyntaxError{where}: {exc.msg}"

@@ -111,7 +111,8 @@ class Sandbox:
 
 def plan(secret: Iterable[Path] = (), jobs: int = 1) -> list[Sandbox]:
     """One sandbox per job, each with its own working root and, when root, its own uid, so killing by uid never
-    touches another job; `secret` paths stay outside what they read."""
+    touches another job; `secret` paths (the output folder, the reference cache, ...) stay outside what they read,
+    as do the packages that hold references and hidden graders."""
     holes = {p.resolve() for p in secret} | _installed_secrets()
     root = os.geteuid() == 0
     runtime = tuple(_without(sorted(_runtime_dirs()), holes))
@@ -126,18 +127,15 @@ def plan(secret: Iterable[Path] = (), jobs: int = 1) -> list[Sandbox]:
 
 
 def _installed_secrets() -> set[Path]:
-    """The reference and the hidden graders: their package folder if installed, else the whole source checkout."""
+    """References and hidden graders: every folder of their packages (``assignments`` and ``solutions`` are namespace
+    packages, one folder per root) if installed, else the whole root that holds it (a source checkout)."""
     sites = {Path(p).resolve() for p in (*site.getsitepackages(), site.getusersitepackages())}
     found = set()
-    for package in ("solutions", "autograder"):
+    for package in ("solutions", "assignments", "autograder"):
         spec = importlib.util.find_spec(package)  # finds without importing: the grader must not load the reference
-        if spec is None or not spec.submodule_search_locations:
-            continue
-        folder = Path(next(iter(spec.submodule_search_locations))).resolve()
-        found.add(folder if folder.parent in sites else folder.parent)
-    from autograder.grading.reference_cache import cache_dir
-
-    found.add(cache_dir().resolve())
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            folder = Path(location).resolve()
+            found.add(folder if folder.parent in sites else folder.parent)
     return found
 
 

@@ -16,11 +16,13 @@ import os
 import signal
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from autograder import wire
-from autograder.grading.implementations import run_probe
+from autograder.assignment import Assignment
+from autograder.limits import Limits
+from autograder.probes.run import ProbeOutcome, raised, run_probe
 from autograder.worker.execute import CellOutcome, is_public_check, run_cell
 from autograder.worker.frames import ChannelClosed, ChannelTimeout, recv_frame, send_frame
 from autograder.worker.sandbox import Sandbox
@@ -28,19 +30,6 @@ from autograder.worker.sandbox import Sandbox
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
 _DONE = b"done"
 _DISCARDED = "its effects were discarded and the cells after it ran without it"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Time limits in seconds; the grader's defaults are generous for honest work and finite for loops."""
-
-    cell: float = 20.0
-    probe: float = 20.0
-    submission: float = 180.0
-    memory_mb: float = 2048.0  # address space a submission may add to the warm worker's
-
-    def as_json(self) -> dict[str, float]:
-        return asdict(self)
 
 
 class _Discard(io.TextIOBase):
@@ -62,14 +51,14 @@ def _isolate_output() -> None:
     sys.stdout = sys.stderr = _Discard()
 
 
-def serve_session(fd: int, sandbox: Sandbox) -> NoReturn:
+def serve_session(fd: int, sandbox: Sandbox, assignment: Assignment) -> NoReturn:
     """Entry point in the forked child: never returns. Confined in the sandbox before any student line runs."""
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.setsid()
         _isolate_output()
         request = json.loads(recv_frame(fd, None, MAX_REQUEST_BYTES))
-        limits = Limits(**request["limits"])
+        limits = Limits.from_json(request["limits"])
         sandbox.enter(int(limits.memory_mb * 2**20), int(limits.submission) + 30)
         fork = _Fork(sandbox.contains_signals())
         namespace: dict[str, Any] = {"__name__": "__main__"}
@@ -80,7 +69,7 @@ def serve_session(fd: int, sandbox: Sandbox) -> NoReturn:
                 if number != failed:
                     _run_in_fork(fork, [(number, source)], namespace, fd, limits.cell)
         send_frame(fd, json.dumps({"ready": True}).encode())
-        probes = _ProbeWorker(fork, namespace, limits.probe)
+        probes = _ProbeWorker(fork, namespace, limits.call, assignment)
         while True:
             probe_request = json.loads(recv_frame(fd, None, MAX_REQUEST_BYTES))
             if probe_request.get("fresh"):
@@ -131,23 +120,23 @@ def _run_in_fork(
             raise ValueError("the fork did not end its cells as expected")
     except ChannelTimeout:
         _kill_group(pid)
-        failure = _failed(number, "timeout", f"the cell ran longer than {limit:g} s and was stopped; {_DISCARDED}")
+        failure = CellOutcome(number, "timeout", message=f"the cell ran longer than {limit:g} s and was stopped; {_DISCARDED}")
     except (ChannelClosed, ValueError, TypeError):
-        failure = _failed(number, "crashed", f"the cell ended its process ({_kill_group(pid)}); {_DISCARDED}")
+        failure = CellOutcome(number, "crashed", message=f"the cell ended its process ({_kill_group(pid)}); {_DISCARDED}")
     else:
         send_frame(go_w, b"go")
         os._exit(0)
     finally:
         os.close(report_r)
     os.close(go_w)
-    send_frame(fd, json.dumps(failure).encode())
+    send_frame(fd, json.dumps(failure.to_json()).encode())
     return number
 
 
 def _run_or_skip(source: str, namespace: dict[str, Any], number: int) -> dict[str, Any]:
     if is_public_check(source):  # prints only; skipping it saves the checks' own work
-        return CellOutcome(number, "skipped-work").as_dict()
-    return run_cell(source, namespace, number).as_dict()
+        return CellOutcome(number, "skipped-work").to_json()
+    return run_cell(source, namespace, number).to_json()
 
 
 class _ProbeWorker:
@@ -158,8 +147,8 @@ class _ProbeWorker:
     probe gets a fresh fork. One fork per question instead of one per probe: a fork costs ~20 ms at torch's size.
     """
 
-    def __init__(self, fork: _Fork, namespace: dict[str, Any], limit: float) -> None:
-        self.fork, self.namespace, self.limit = fork, namespace, limit
+    def __init__(self, fork: _Fork, namespace: dict[str, Any], limit: float, assignment: Assignment) -> None:
+        self.fork, self.namespace, self.limit, self.assignment = fork, namespace, limit, assignment
         self.pid = 0
         self.requests = self.replies = -1
 
@@ -171,7 +160,7 @@ class _ProbeWorker:
             os.close(request_w)
             os.close(reply_r)
             os.setpgid(0, 0)
-            _serve_probes(self.namespace, request_r, reply_w)
+            _serve_probes(self.assignment, self.namespace, request_r, reply_w)
         os.close(request_r)
         os.close(reply_w)
         self.pid, self.requests, self.replies = pid, request_w, reply_r
@@ -186,11 +175,11 @@ class _ProbeWorker:
         except ChannelTimeout:
             self.stop()
             message = f"the call did not finish within {self.limit:g} s and was stopped (an endless loop?)"
-            return wire.encode({"error": {"type": "Timeout", "message": message}})
+            return wire.encode(ProbeOutcome(error=message).to_wire())
         except (ChannelClosed, BrokenPipeError):
             self.stop()
             message = "the call ended the worker process (os._exit, a crash, or too much memory)"
-            return wire.encode({"error": {"type": "Crashed", "message": message}})
+            return wire.encode(ProbeOutcome(error=message).to_wire())
 
     def stop(self) -> None:
         if self.pid:
@@ -200,15 +189,16 @@ class _ProbeWorker:
             self.pid = 0
 
 
-def _serve_probes(namespace: dict[str, Any], requests: int, replies: int) -> NoReturn:
+def _serve_probes(assignment: Assignment, namespace: dict[str, Any], requests: int, replies: int) -> NoReturn:
     """The probe worker's loop; it ends when the session closes its request pipe."""
     try:
         while True:
             request = json.loads(recv_frame(requests, None, MAX_REQUEST_BYTES))
             try:
-                payload = wire.encode(run_probe(namespace, request["probe"], request["params"]))
+                outcome = run_probe(assignment, namespace, request["probe"], request["params"])
+                payload = wire.encode(outcome.to_wire())
             except BaseException as exc:  # noqa: BLE001 - e.g. a result that cannot be encoded
-                payload = wire.encode({"error": {"type": type(exc).__name__, "message": str(exc)[:500]}})
+                payload = wire.encode(ProbeOutcome(error=raised(exc, limit=500)).to_wire())
             send_frame(replies, payload)
     except BaseException:  # noqa: BLE001
         os._exit(0)
@@ -263,7 +253,3 @@ def _reap(pid: int) -> str:
     if os.WIFSIGNALED(status):
         return f"killed by signal {signal.Signals(os.WTERMSIG(status)).name}"
     return f"exit code {os.WEXITSTATUS(status)}"
-
-
-def _failed(number: int, status: str, message: str) -> dict[str, Any]:
-    return {"cell": number, "status": status, "error_type": "", "message": message}

@@ -1,1 +1,1 @@
-"""Hidden graders of the optim_reg assignment: one test module per question (see questions.py)."""
+"""Hidden graders of the optim_reg assignment: one test module per question. Never shipped to students."""

@@ -1,4 +1,4 @@
-"""Known EarlyStopping mistakes (conventions_and_mistakes.md §4.5), to name them in feedback.
+"""Known EarlyStopping mistakes, to name them in feedback (and by id in results.json).
 
 Each is a small self-contained class: a correct implementation of SPEC A8 (`_Correct`) with one hook changed.
 They are run only in the grader's process (see autograder/grading/diagnose.py), when a student's result is
@@ -200,27 +200,81 @@ class AcceptsNegativePatience(_Correct):
         super().__init__(max(patience, 0), min_delta, mode, restore_best_weights)
 
 
-# description (completes "Your results match an EarlyStopping that ...") -> class
-MISTAKES: dict[str, type] = {
-    "stops when counter > patience instead of counter >= patience, one epoch too late": OffByOne,
-    "does not reset counter to 0 when the metric improves, so it counts all bad epochs": CounterNotReset,
-    "compares each metric with the previous epoch's metric instead of the best so far": ComparesWithPrevious,
-    "applies min_delta with the wrong sign (metric < best + min_delta), so a small worsening counts as an "
-    "improvement": MinDeltaSignFlipped,
-    "counts any change larger than min_delta, up or down, as an improvement": AbsoluteChange,
-    "counts a tie with the best value as an improvement (<= instead of <)": TiesImprove,
-    "ignores mode and always treats lower as better": ModeIgnored,
-    "starts best at 0 and compares the first metric with it, instead of letting the first call always "
-    "improve": InitialBestZero,
-    "starts best at +infinity in both modes, so nothing improves in mode 'max'": InitialBestPlusInfinity,
-    "counts best_epoch from 1 instead of 0": BestEpochOneBased,
-    "lets a NaN metric count as an improvement (NaN comparisons are always False, so a test written as "
-    "`not metric >= best` is True for NaN)": NanImproves,
-    "lets a NaN first metric become best, after which nothing can improve on it": NanFirstPoisons,
-    "skips NaN epochs entirely instead of counting them as epochs without improvement": NanSkipped,
-    "keeps returning True once it has stopped, even after an improvement": StickyStop,
-    "never updates should_stop": ShouldStopNotSet,
-    "rejects patience=0, which SPEC allows": RejectsPatienceZero,
-    "accepts any mode instead of raising ValueError": AcceptsAnyMode,
-    "accepts a negative patience instead of raising ValueError": AcceptsNegativePatience,
+# mistake id -> (the sentence that completes "Your results match an EarlyStopping that ...", the class that makes it)
+MISTAKES: dict[str, tuple[str, type]] = {
+    "early_stopping.off_by_one": (
+        "stops when counter > patience instead of counter >= patience, one epoch too late",
+        OffByOne,
+    ),
+    "early_stopping.counter_not_reset": (
+        "does not reset counter to 0 when the metric improves, so it counts all bad epochs",
+        CounterNotReset,
+    ),
+    "early_stopping.compares_with_previous": (
+        "compares each metric with the previous epoch's metric instead of the best so far",
+        ComparesWithPrevious,
+    ),
+    "early_stopping.min_delta_sign_flipped": (
+        "applies min_delta with the wrong sign (metric < best + min_delta), so a small worsening counts as an "
+        "improvement",
+        MinDeltaSignFlipped,
+    ),
+    "early_stopping.absolute_change": (
+        "counts any change larger than min_delta, up or down, as an improvement",
+        AbsoluteChange,
+    ),
+    "early_stopping.ties_improve": (
+        "counts a tie with the best value as an improvement (<= instead of <)",
+        TiesImprove,
+    ),
+    "early_stopping.mode_ignored": (
+        "ignores mode and always treats lower as better",
+        ModeIgnored,
+    ),
+    "early_stopping.initial_best_zero": (
+        "starts best at 0 and compares the first metric with it, instead of letting the first call always "
+        "improve",
+        InitialBestZero,
+    ),
+    "early_stopping.initial_best_plus_infinity": (
+        "starts best at +infinity in both modes, so nothing improves in mode 'max'",
+        InitialBestPlusInfinity,
+    ),
+    "early_stopping.best_epoch_one_based": (
+        "counts best_epoch from 1 instead of 0",
+        BestEpochOneBased,
+    ),
+    "early_stopping.nan_improves": (
+        "lets a NaN metric count as an improvement (NaN comparisons are always False, so a test written as "
+        "`not metric >= best` is True for NaN)",
+        NanImproves,
+    ),
+    "early_stopping.nan_first_poisons": (
+        "lets a NaN first metric become best, after which nothing can improve on it",
+        NanFirstPoisons,
+    ),
+    "early_stopping.nan_skipped": (
+        "skips NaN epochs entirely instead of counting them as epochs without improvement",
+        NanSkipped,
+    ),
+    "early_stopping.sticky_stop": (
+        "keeps returning True once it has stopped, even after an improvement",
+        StickyStop,
+    ),
+    "early_stopping.should_stop_not_set": (
+        "never updates should_stop",
+        ShouldStopNotSet,
+    ),
+    "early_stopping.rejects_patience_zero": (
+        "rejects patience=0, which SPEC allows",
+        RejectsPatienceZero,
+    ),
+    "early_stopping.accepts_any_mode": (
+        "accepts any mode instead of raising ValueError",
+        AcceptsAnyMode,
+    ),
+    "early_stopping.accepts_negative_patience": (
+        "accepts a negative patience instead of raising ValueError",
+        AcceptsNegativePatience,
+    ),
 }

@@ -1,7 +1,8 @@
 """Shared checks of the optimizer questions ([momentum], [rmsprop], [adam], [adamw]) and their known mistakes.
 
-Every optimizer test runs the probe ``optimizer_runs`` (autograder/probes/optim_reg/optimizers.py) on the student and
-on the reference and calls :func:`check_runs`, which compares, run by run and step by step:
+Every optimizer test builds its runs with :func:`run` (or :func:`adam_run`, which adds the step number t), runs the
+probe ``optimizer_runs`` (../probes/optimizers.py) on the student and on the reference and calls :func:`check_runs`,
+which compares, run by run and step by step:
 
 - float64 runs: the step taken (returned param minus the param passed in) with rtol 3e-6 and atol 2e-6 * lr, and
   the returned state with rtol 1e-8. Correct arrangements (lerp averages, torch's
@@ -19,7 +20,8 @@ notebook copies the values back into the parameter); a float32 result for float6
 fails the float64 tolerance.
 
 When a result is wrong, the buggy versions below are run on the same inputs, and the one the student's result
-matches is named in the feedback. They are trusted grader code, never shown to students.
+matches is named in the feedback (and by its id in results.json). They are trusted grader code, never shown to
+students.
 """
 
 from __future__ import annotations
@@ -30,18 +32,15 @@ from typing import Any
 
 import numpy as np
 
+from assignments.optim_reg.probes.optimizers import SQUARED_STATES, UPDATE_FUNCTIONS
+from autograder.grading.api import KnownMistake, Mistake
 from autograder.grading.compare import assert_close
-from autograder.grading.diagnose import known_mistake, mistake
-from autograder.grading.implementations import InProcess
+from autograder.grading.diagnose import known_mistake, mistakes
+from autograder.grading.plugin import ProbeCache
 
 PROBE = "optimizer_runs"
-STATE_NAMES = {
-    "sgd_momentum_update": ("velocity",),
-    "rmsprop_update": ("square_avg",),
-    "adam_update": ("m", "v"),
-    "adamw_update": ("m", "v"),
-}
-SQUARED_STATES = {"square_avg", "v"}
+STATE_NAMES = {function: states for function, (states, _) in UPDATE_FUNCTIONS.items()}
+TINY = [1e-4, 1e-5, 1e-6]  # gradient sizes where eps is not negligible next to the root of the squared average
 
 F64_DELTA_TOL = (3e-6, 2e-6)  # atol times the run's lr
 DEFAULT_LR = {"sgd_momentum_update": 0.01, "rmsprop_update": 0.01, "adam_update": 1e-3, "adamw_update": 1e-3}
@@ -52,6 +51,17 @@ F32_TOL = (1e-4, 1e-6)  # atol times the gradient scale (or its square) for stat
 
 # ----------------------------------------------------------------------------------------------------------------
 # Running and comparing
+
+
+def run(shape: tuple[int, ...], steps: int, seed: int, dtype: str = "float64", hyper: dict | None = None, **extra: Any):
+    """One run of the probe ``optimizer_runs`` (its docstring lists the keys ``extra`` may set)."""
+    return {"shape": list(shape), "dtype": dtype, "steps": steps, "seed": seed, "hyper": hyper or {}, **extra}
+
+
+def adam_run(shape: tuple[int, ...], steps: int, seed: int, dtype: str = "float64", hyper: dict | None = None,
+             t0: int = 1, **extra: Any):  # fmt: skip
+    """A run of an update function that also takes the 1-based step number t (Adam, AdamW), starting at t0."""
+    return run(shape, steps, seed, dtype, hyper, t0=t0, **extra)
 
 
 def _fmt(x: float) -> str:
@@ -114,7 +124,7 @@ def _compare_run(
             assert_close(got[f"{i}.{key}"][step], want[f"{i}.{key}"][step], rtol, atol, f"{what}{when}")
 
 
-def check_runs(student: Any, reference: InProcess, function: str, runs: list[dict[str, Any]], only: Any = None) -> None:
+def check_runs(student: Any, reference: ProbeCache, function: str, runs: list[dict[str, Any]], only: Any = None) -> None:
     """Compare the student's function with the reference on the runs (those numbered in `only`, if given).
 
     The probe call covers all runs, so tests that grade different runs of one list share one call. Fails with the
@@ -133,9 +143,9 @@ def check_runs(student: Any, reference: InProcess, function: str, runs: list[dic
             dtype = got.get(f"{i}.dtype", "")
             if run["dtype"] == "float64" and any(low in str(dtype) for low in ("float32", "float16")):
                 message += f" Your function returned a {dtype} param for float64 inputs, which loses precision."
-            name = diagnose(reference, function, got, params)
-            if name:
-                message += f" This is what happens when {name}."
+            found = diagnose(reference, function, got, params)
+            if found:
+                raise KnownMistake(f"{message} This is what happens when {found.text}.", found) from None
             raise AssertionError(message) from None
 
 
@@ -164,16 +174,10 @@ def _matches(function: str, runs: list[dict[str, Any]]) -> Callable[[Mapping[str
     return matches
 
 
-_MISTAKE_IMPLEMENTATIONS: dict[tuple[int, str], tuple[InProcess, dict[str, InProcess]]] = {}
-
-
-def diagnose(reference: InProcess, function: str, got: Mapping[str, Any], params: dict[str, Any]) -> str | None:
-    """The description of the known mistake whose results match the student's, if one does."""
-    key = (id(reference), function)
-    if key not in _MISTAKE_IMPLEMENTATIONS or _MISTAKE_IMPLEMENTATIONS[key][0] is not reference:
-        implementations = {text: mistake(reference, **{function: fn}) for text, fn in MISTAKES[function].items()}
-        _MISTAKE_IMPLEMENTATIONS[key] = (reference, implementations)
-    return known_mistake(got, PROBE, params, _MISTAKE_IMPLEMENTATIONS[key][1], _matches(function, params["runs"]))
+def diagnose(reference: ProbeCache, function: str, got: Mapping[str, Any], params: dict[str, Any]) -> Mistake | None:
+    """The known mistake whose results match the student's, if one does."""
+    found = known_mistake(got, PROBE, params, mistakes(reference, VERSIONS[function]), _matches(function, params["runs"]))
+    return Mistake(found, MISTAKES[found]) if found else None
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -215,17 +219,17 @@ def _momentum(kind: str) -> Callable[..., Any]:
 
 
 MOMENTUM_MISTAKES = {
-    "the step goes uphill (param + lr * velocity instead of param - lr * velocity)": "sign",
-    "the param is moved with the old velocity, before the velocity is updated": "old_velocity",
-    "the velocity is accumulated as beta * velocity + grad (the heavy-ball form of torch.optim.SGD) instead of "
-    "SPEC's average beta * velocity + (1 - beta) * grad": "heavy_ball",
-    "the velocity is computed as beta * velocity - lr * grad and added to the param (the CS231n form) instead of "
-    "SPEC's average beta * velocity + (1 - beta) * grad": "sutskever",
-    "(1 - beta) multiplies the old velocity and beta the gradient, instead of the other way round": "weights_swapped",
-    "lr is applied twice, inside the velocity and again in the step": "lr_in_velocity",
-    "the param takes a plain SGD step (param - lr * grad) without using the velocity": "no_momentum",
-    "the beta argument is ignored (beta hard-coded to 0.9)": "beta_hardcoded",
-    "the lr argument is ignored (lr hard-coded to 0.01)": "lr_hardcoded",
+    "momentum.sign": "the step goes uphill (param + lr * velocity instead of param - lr * velocity)",
+    "momentum.old_velocity": "the param is moved with the old velocity, before the velocity is updated",
+    "momentum.heavy_ball": "the velocity is accumulated as beta * velocity + grad (the heavy-ball form of torch.optim.SGD) instead of "
+    "SPEC's average beta * velocity + (1 - beta) * grad",
+    "momentum.sutskever": "the velocity is computed as beta * velocity - lr * grad and added to the param (the CS231n form) instead of "
+    "SPEC's average beta * velocity + (1 - beta) * grad",
+    "momentum.weights_swapped": "(1 - beta) multiplies the old velocity and beta the gradient, instead of the other way round",
+    "momentum.lr_in_velocity": "lr is applied twice, inside the velocity and again in the step",
+    "momentum.no_momentum": "the param takes a plain SGD step (param - lr * grad) without using the velocity",
+    "momentum.beta_hardcoded": "the beta argument is ignored (beta hard-coded to 0.9)",
+    "momentum.lr_hardcoded": "the lr argument is ignored (lr hard-coded to 0.01)",
 }
 
 
@@ -262,16 +266,16 @@ def _rmsprop(kind: str) -> Callable[..., Any]:
 
 
 RMSPROP_MISTAKES = {
-    "eps is added inside the square root (sqrt(square_avg + eps)) instead of to sqrt(square_avg)": "eps_inside",
-    "the step divides by the old square_avg, before it is updated": "old_cache",
-    "alpha and (1 - alpha) are swapped (square_avg = (1 - alpha) * square_avg + alpha * grad**2)": "weights_swapped",
-    "the step divides by square_avg instead of its square root": "no_sqrt",
-    "squared gradients are summed (Adagrad: square_avg + grad**2) instead of averaged": "adagrad",
-    "square_avg averages |grad| instead of grad**2": "abs_grad",
-    "eps is left out of the denominator (0 / 0 where the gradient is 0)": "no_eps",
-    "the alpha argument is ignored (alpha hard-coded to 0.99)": "alpha_hardcoded",
-    "the lr argument is ignored (lr hard-coded to 0.01)": "lr_hardcoded",
-    "the eps argument is ignored (eps hard-coded to 1e-8)": "eps_hardcoded",
+    "rmsprop.eps_inside": "eps is added inside the square root (sqrt(square_avg + eps)) instead of to sqrt(square_avg)",
+    "rmsprop.old_cache": "the step divides by the old square_avg, before it is updated",
+    "rmsprop.weights_swapped": "alpha and (1 - alpha) are swapped (square_avg = (1 - alpha) * square_avg + alpha * grad**2)",
+    "rmsprop.no_sqrt": "the step divides by square_avg instead of its square root",
+    "rmsprop.adagrad": "squared gradients are summed (Adagrad: square_avg + grad**2) instead of averaged",
+    "rmsprop.abs_grad": "square_avg averages |grad| instead of grad**2",
+    "rmsprop.no_eps": "eps is left out of the denominator (0 / 0 where the gradient is 0)",
+    "rmsprop.alpha_hardcoded": "the alpha argument is ignored (alpha hard-coded to 0.99)",
+    "rmsprop.lr_hardcoded": "the lr argument is ignored (lr hard-coded to 0.01)",
+    "rmsprop.eps_hardcoded": "the eps argument is ignored (eps hard-coded to 1e-8)",
 }
 
 
@@ -335,39 +339,47 @@ def _adam(kind: str, decoupled: bool) -> Callable[..., Any]:
 
 
 ADAM_MISTAKES = {
-    "eps is added inside the square root (sqrt(v_hat + eps)) instead of to sqrt(v_hat)": "eps_inside",
-    "eps is added to sqrt(v) before the bias correction (the 'epsilon hat' form of Kingma & Ba's section 2, used "
-    "by Keras), while SPEC adds eps to sqrt(v_hat)": "eps_hat",
-    "m and v are used without bias correction (no division by 1 - beta**t)": "no_bias_correction",
-    "the bias correction multiplies by (1 - beta**t) instead of dividing by it": "bias_multiplied",
-    "only m is bias-corrected, not v": "only_m_corrected",
-    "only v is bias-corrected, not m": "only_v_corrected",
-    "the bias correction uses t + 1 instead of t": "t_plus_1",
-    "the bias correction uses t - 1 instead of t": "t_minus_1",
-    "beta1 and beta2 are swapped": "betas_swapped",
-    "(1 - beta) multiplies the old average and beta the gradient (m = (1 - beta1) * m + beta1 * grad), instead of "
-    "the other way round": "weights_swapped",
-    "the bias-corrected m_hat and v_hat are returned as the new m and v": "hat_stored",
-    "v averages |grad| instead of grad**2": "v_abs",
-    "eps is left out of the denominator (0 / 0 where the gradient is 0)": "no_eps",
-    "the beta1 and beta2 arguments are ignored (hard-coded to 0.9 and 0.999)": "betas_hardcoded",
-    "the lr argument is ignored (lr hard-coded to 1e-3)": "lr_hardcoded",
-    "the eps argument is ignored (eps hard-coded to 1e-8)": "eps_hardcoded",
+    "adam.eps_inside": "eps is added inside the square root (sqrt(v_hat + eps)) instead of to sqrt(v_hat)",
+    "adam.eps_hat": "eps is added to sqrt(v) before the bias correction (the 'epsilon hat' form of Kingma & Ba's section 2, used "
+    "by Keras), while SPEC adds eps to sqrt(v_hat)",
+    "adam.no_bias_correction": "m and v are used without bias correction (no division by 1 - beta**t)",
+    "adam.bias_multiplied": "the bias correction multiplies by (1 - beta**t) instead of dividing by it",
+    "adam.only_m_corrected": "only m is bias-corrected, not v",
+    "adam.only_v_corrected": "only v is bias-corrected, not m",
+    "adam.t_plus_1": "the bias correction uses t + 1 instead of t",
+    "adam.t_minus_1": "the bias correction uses t - 1 instead of t",
+    "adam.betas_swapped": "beta1 and beta2 are swapped",
+    "adam.weights_swapped": "(1 - beta) multiplies the old average and beta the gradient (m = (1 - beta1) * m + beta1 * grad), instead of "
+    "the other way round",
+    "adam.hat_stored": "the bias-corrected m_hat and v_hat are returned as the new m and v",
+    "adam.v_abs": "v averages |grad| instead of grad**2",
+    "adam.no_eps": "eps is left out of the denominator (0 / 0 where the gradient is 0)",
+    "adam.betas_hardcoded": "the beta1 and beta2 arguments are ignored (hard-coded to 0.9 and 0.999)",
+    "adam.lr_hardcoded": "the lr argument is ignored (lr hard-coded to 1e-3)",
+    "adam.eps_hardcoded": "the eps argument is ignored (eps hard-coded to 1e-8)",
 }
 ADAMW_MISTAKES = {
-    "the decay is weight_decay * param, not multiplied by lr (SPEC: lr * weight_decay * param)": "decay_without_lr",
-    "weight decay is added to the gradient (L2, as in torch.optim.Adam's weight_decay) instead of being "
-    "decoupled from it": "decay_in_grad",
-    "the decay is applied to the already-updated param instead of the param before the step": "decay_after_step",
-    "weight_decay is ignored (this is plain Adam)": "no_decay",
-    "the decay has the wrong sign (it pushes the param away from 0)": "decay_sign",
-    "the weight_decay argument is ignored (hard-coded to 1e-2)": "wd_hardcoded",
-    **ADAM_MISTAKES,
+    "adamw.decay_without_lr": "the decay is weight_decay * param, not multiplied by lr (SPEC: lr * weight_decay * param)",
+    "adamw.decay_in_grad": "weight decay is added to the gradient (L2, as in torch.optim.Adam's weight_decay) instead of being "
+    "decoupled from it",
+    "adamw.decay_after_step": "the decay is applied to the already-updated param instead of the param before the step",
+    "adamw.no_decay": "weight_decay is ignored (this is plain Adam)",
+    "adamw.decay_sign": "the decay has the wrong sign (it pushes the param away from 0)",
+    "adamw.wd_hardcoded": "the weight_decay argument is ignored (hard-coded to 1e-2)",
+    **{f"adamw.{id.partition('.')[2]}": text for id, text in ADAM_MISTAKES.items()},
 }
 
-MISTAKES: dict[str, dict[str, Callable[..., Any]]] = {
-    "sgd_momentum_update": {text: _momentum(kind) for text, kind in MOMENTUM_MISTAKES.items()},
-    "rmsprop_update": {text: _rmsprop(kind) for text, kind in RMSPROP_MISTAKES.items()},
-    "adam_update": {text: _adam(kind, decoupled=False) for text, kind in ADAM_MISTAKES.items()},
-    "adamw_update": {text: _adam(kind, decoupled=True) for text, kind in ADAMW_MISTAKES.items()},
+MISTAKES: dict[str, str] = {**MOMENTUM_MISTAKES, **RMSPROP_MISTAKES, **ADAM_MISTAKES, **ADAMW_MISTAKES}
+
+
+def _slug(mistake_id: str) -> str:
+    return mistake_id.partition(".")[2]
+
+
+# function -> mistake id -> the names that mistake replaces in the reference (the buggy function itself)
+VERSIONS: dict[str, dict[str, dict[str, Callable[..., Any]]]] = {
+    "sgd_momentum_update": {i: {"sgd_momentum_update": _momentum(_slug(i))} for i in MOMENTUM_MISTAKES},
+    "rmsprop_update": {i: {"rmsprop_update": _rmsprop(_slug(i))} for i in RMSPROP_MISTAKES},
+    "adam_update": {i: {"adam_update": _adam(_slug(i), decoupled=False)} for i in ADAM_MISTAKES},
+    "adamw_update": {i: {"adamw_update": _adam(_slug(i), decoupled=True)} for i in ADAMW_MISTAKES},
 }

@@ -5,17 +5,12 @@ lr=0.1 with weight_decay=0.5 makes the order of decay and step visible (decay on
 lr**2 * weight_decay * step).
 """
 
-from autograder.graders.optim_reg.mistakes_optimizers import check_runs
+from assignments.optim_reg.graders.mistakes_optimizers import TINY, check_runs
+from assignments.optim_reg.graders.mistakes_optimizers import adam_run as run
 from autograder.grading.api import hidden, public
 
 QUESTION = "adamw"
 FUNCTION = "adamw_update"
-TINY = [1e-4, 1e-5, 1e-6]
-
-
-def run(shape, steps, seed, dtype="float64", hyper=None, t0=1, **extra):
-    return {"shape": list(shape), "dtype": dtype, "steps": steps, "seed": seed, "hyper": hyper or {}, "t0": t0, **extra}
-
 
 ONE_STEP = [
     run((5,), 1, seed=401, param0="normal"),

@@ -1,7 +1,7 @@
 """Hidden graders for [early_stopping] (SPEC A8): EarlyStopping driven with scripted metric sequences.
 
 Expectations come from running the same probes on the reference; every sequence below is also worked out by
-hand in tests/grading/test_early_stopping_training_graders.py. Only observable behaviour SPEC defines is checked:
+hand in tests/assignments/optim_reg/test_early_stopping_training_graders.py. Only observable behaviour SPEC defines is checked:
 what step() returns, should_stop, counter, best, best_epoch, restored weights (buffers included) and the
 ValueErrors. Test values stay at least 1e-6 away from `best -/+ min_delta`; exact ties appear only with
 min_delta = 0, where SPEC says a tie is no improvement.
@@ -9,13 +9,12 @@ min_delta = 0, where SPEC says a tie is no improvement.
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
-from autograder.graders.optim_reg.mistakes_early_stopping import MISTAKES
-from autograder.grading.api import hidden, public
-from autograder.grading.diagnose import known_mistake, mistake
+from assignments.optim_reg.graders.mistakes_early_stopping import MISTAKES
+from autograder.grading.api import KnownMistake, Mistake, hidden, public
+from autograder.grading.diagnose import known_mistake, mistakes
 
 QUESTION = "early_stopping"
 
@@ -239,9 +238,7 @@ def _check_best_values(name: str, got: dict[str, Any], want: dict[str, Any]) -> 
     )
 
 
-@functools.cache
-def _mistakes(reference: Any) -> dict[str, Any]:
-    return {description: mistake(reference, EarlyStopping=cls) for description, cls in MISTAKES.items()}
+VERSIONS = {mistake_id: {"EarlyStopping": cls} for mistake_id, (_, cls) in MISTAKES.items()}
 
 
 def _error_type(error: str | None) -> str | None:
@@ -276,15 +273,16 @@ def _fail(problems: list[str], names: list[str], student: Any, reference: Any) -
     if any(e.startswith("NotImplementedError") for e in errors):
         raise AssertionError(problems[0])
     message = "; ".join(problems[:2]) + ("" if len(problems) <= 2 else f" (and {len(problems) - 2} more)")
-    description = known_mistake(
+    found = known_mistake(
         got,
         "early_stopping_runs",
         PARAMS,
-        _mistakes(reference),
+        mistakes(reference, VERSIONS),
         lambda a, b: _signature(a, names) == _signature(b, names),
     )
-    if description:
-        message += f". Your results match an EarlyStopping that {description}."
+    if found:
+        text = MISTAKES[found][0]
+        raise KnownMistake(f"{message}. Your results match an EarlyStopping that {text}.", Mistake(found, text))
     raise AssertionError(message)
 
 

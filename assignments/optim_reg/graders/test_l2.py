@@ -1,6 +1,6 @@
 """Hidden graders of [l2]: l2_penalty(params, lam) = lam / 2 * sum(||w||^2), differentiable (SPEC A6).
 
-One probe call per submission (``l2_battery`` in autograder/probes/optim_reg/init_dropout_l2.py) runs every case:
+One probe call per submission (``l2_battery`` in ../probes/init_dropout_l2.py) runs every case:
 the probe returns the parameters it passed, the value and the gradients autograd gave them; the expected value
 (float64 numpy) and gradient lam * w are computed here. Tolerances: rtol 1e-5 on the value and on the gradient,
 for float32 and float64 parameters alike (SPEC does not fix the result's dtype, so a float32 result for float64
@@ -14,8 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.grading.api import hidden, public
-from autograder.grading.compare import check_reference
+from autograder.grading.api import KnownMistake, Mistake, hidden, public
 
 QUESTION = "l2"
 
@@ -46,33 +45,28 @@ def describe(case: dict[str, Any]) -> str:
     return f"l2_penalty({kind} of {case['dtype']} tensors of shapes {shapes}, lam={case['lam']})"
 
 
-def mistaken_values(params: list[np.ndarray], lam: float) -> list[tuple[str, float]]:
-    """(description, value that mistake gives) for the usual mistakes."""
+def mistaken_values(params: list[np.ndarray], lam: float) -> list[tuple[Mistake, float]]:
+    """(mistake, value that mistake gives) for the usual mistakes, in the order tried."""
     sq = [float(np.square(w).sum()) for w in params]
     total = sum(sq)
     candidates = [
-        ("the value is twice lam/2·Σ‖w‖²: the factor 1/2 is missing (autograd then gives 2·lam·w)", lam * total),
-        ("the value is lam/2 times the square root of Σ‖w‖² (the norm, not the squared norm)", lam / 2 * total**0.5),
-        (
-            "the value is lam/2 times the sum of the norms ‖w‖ instead of the squared norms",
-            lam / 2 * sum(s**0.5 for s in sq),
-        ),
-        (
-            "the value uses the mean of the squares of each tensor instead of their sum",
-            lam / 2 * sum(float(np.square(w).mean()) if w.size else 0.0 for w in params),
-        ),
-        (
-            "the value is lam/2 times the sum of absolute values (an L1 penalty)",
-            lam / 2 * sum(float(np.abs(w).sum()) for w in params),
-        ),
-        ("lam is missing from the value", total / 2),
-        ("only the first tensor of params was added up (a return inside the loop?)", lam / 2 * sq[0] if sq else 0.0),
-        (
-            "only the last tensor of params counts (is the total overwritten in the loop?)",
-            lam / 2 * sq[-1] if sq else 0.0,
-        ),
-    ]
-    return candidates
+        ("l2.missing_half", "the value is twice lam/2·Σ‖w‖²: the factor 1/2 is missing (autograd then gives 2·lam·w)",
+         lam * total),
+        ("l2.norm_not_squared", "the value is lam/2 times the square root of Σ‖w‖² (the norm, not the squared norm)",
+         lam / 2 * total**0.5),
+        ("l2.sum_of_norms", "the value is lam/2 times the sum of the norms ‖w‖ instead of the squared norms",
+         lam / 2 * sum(s**0.5 for s in sq)),
+        ("l2.mean_of_squares", "the value uses the mean of the squares of each tensor instead of their sum",
+         lam / 2 * sum(float(np.square(w).mean()) if w.size else 0.0 for w in params)),
+        ("l2.l1_penalty", "the value is lam/2 times the sum of absolute values (an L1 penalty)",
+         lam / 2 * sum(float(np.abs(w).sum()) for w in params)),
+        ("l2.lam_missing", "lam is missing from the value", total / 2),
+        ("l2.first_tensor_only", "only the first tensor of params was added up (a return inside the loop?)",
+         lam / 2 * sq[0] if sq else 0.0),
+        ("l2.last_tensor_only", "only the last tensor of params counts (is the total overwritten in the loop?)",
+         lam / 2 * sq[-1] if sq else 0.0),
+    ]  # fmt: skip
+    return [(Mistake(mistake_id, text), value) for mistake_id, text, value in candidates]
 
 
 def check_value(impl: Any, names: tuple[str, ...], zero_dim: bool) -> None:
@@ -97,10 +91,9 @@ def check_value(impl: Any, names: tuple[str, ...], zero_dim: bool) -> None:
         got = case["value"]
         if not abs(got - want) <= RTOL * abs(want):
             message = f"{what}: the value differs from lam/2·Σ‖w‖² (relative error {abs(got - want) / abs(want):.2g})"
-            for description, wrong in mistaken_values(params, case["lam"]):
+            for mistake, wrong in mistaken_values(params, case["lam"]):
                 if abs(wrong - want) > 1e-3 * abs(want) and abs(got - wrong) <= 1e-4 * abs(wrong):
-                    message += f"; {description}"
-                    break
+                    raise KnownMistake(f"{message}; {mistake.text}", mistake)
             raise AssertionError(message)
 
 
@@ -151,31 +144,26 @@ VALUE_CASES = ("value0", "value1", "value2")
 
 
 @public(2)
-def test_small_value(student, reference):
+def test_small_value(student):
     """l2_penalty returns the 0-dim tensor lam/2·Σ‖w‖² for a list of a 2x2 and a 3-element tensor"""
-    check_reference(check_value, reference, ("small",), True)
     check_value(student, ("small",), True)
 
 
 @hidden(1.5)
-def test_value(student, reference):
+def test_value(student):
     """The value is lam/2·Σ‖w‖² for tensors of shapes (64, 32), (32,), (4, 3, 5, 5), () and three lams"""
-    check_reference(check_value, reference, VALUE_CASES, False)
     check_value(student, VALUE_CASES, False)
 
 
 @hidden(1.5)
-def test_gradient(student, reference):
+def test_gradient(student):
     """Autograd through l2_penalty gives lam·w for every parameter"""
-    check_reference(check_gradient, reference, ("small", *VALUE_CASES))
     check_gradient(student, ("small", *VALUE_CASES))
 
 
 @hidden(1)
-def test_generators_models_and_float64(student, reference):
+def test_generators_models_and_float64(student):
     """l2_penalty works on a generator, on model.parameters() and on float64 tensors (value and gradient)"""
     names = ("generator", "model", "float64")
-    check_reference(check_value, reference, names, False)
-    check_reference(check_gradient, reference, names)
     check_value(student, names, False)
     check_gradient(student, names)

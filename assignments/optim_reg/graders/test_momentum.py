@@ -3,16 +3,11 @@
 Checks and tolerances: see mistakes_optimizers.py. Every test feeds the returned velocity back in, step after step.
 """
 
-from autograder.graders.optim_reg.mistakes_optimizers import check_runs
+from assignments.optim_reg.graders.mistakes_optimizers import check_runs, run
 from autograder.grading.api import hidden, public
 
 QUESTION = "momentum"
 FUNCTION = "sgd_momentum_update"
-
-
-def run(shape, steps, seed, dtype="float64", hyper=None, **extra):
-    return {"shape": list(shape), "dtype": dtype, "steps": steps, "seed": seed, "hyper": hyper or {}, **extra}
-
 
 ONE_STEP = [
     run((5,), 1, seed=101),

@@ -4,17 +4,11 @@ param -= lr * grad / (sqrt(square_avg) + eps), eps outside the root.
 Checks and tolerances: see mistakes_optimizers.py. Every test feeds the returned square_avg back in, step after step.
 """
 
-from autograder.graders.optim_reg.mistakes_optimizers import check_runs
+from assignments.optim_reg.graders.mistakes_optimizers import TINY, check_runs, run
 from autograder.grading.api import hidden, public
 
 QUESTION = "rmsprop"
 FUNCTION = "rmsprop_update"
-TINY = [1e-4, 1e-5, 1e-6]
-
-
-def run(shape, steps, seed, dtype="float64", hyper=None, **extra):
-    return {"shape": list(shape), "dtype": dtype, "steps": steps, "seed": seed, "hyper": hyper or {}, **extra}
-
 
 ONE_STEP = [
     run((5,), 1, seed=201),

@@ -5,9 +5,9 @@ The probe `training_run` trains a 64 -> 64 -> 10 MLP on scikit-learn's digits (1
 layer, adam_update (lr 1e-2, mini-batches of 64) and EarlyStopping(patience=3, restore_best_weights=True) on the
 validation loss, for at most 30 epochs, then restore(). About 0.2 s of CPU per run; two runs (seeds 0 and 1).
 
-Margin, from measurements over 16 seeds (tests/grading/test_early_stopping_training_graders.py re-measures a few):
-correct alternatives (other dropout mask recipes, numpy masks, He-uniform or randn*std init, Adam in the
-eps-hat or lerp form, in-place updates) differ from the reference's test accuracy by at most 0.018 on any seed;
+Margin, from measurements over 16 seeds (tests/assignments/optim_reg/test_early_stopping_training_graders.py
+re-measures a few): correct alternatives (other dropout mask recipes, numpy masks, He-uniform or randn*std init,
+Adam in the eps-hat or lerp form, in-place updates) differ from the reference's test accuracy by at most 0.018 on any seed;
 components with a bug that still learn (default betas swapped, no bias correction, Adam state not carried,
 dropout keep/drop confusion or no scaling, Xavier instead of He) lose at most 0.07; networks that do not learn
 properly lose 0.11 or more (Adam replaced by plain SGD: 0.11-0.18, weights 10x too large: 0.18-0.31, Adam

@@ -1,3 +1,2 @@
-"""Probes of the optim_reg assignment; importing this package registers them all."""
-
-from autograder.probes.optim_reg import early_stopping, init_dropout_l2, optimizers, training  # noqa: F401
+"""The optim_reg probes (see autograder/probes/__init__.py): optimizer runs, init/dropout/L2 batteries, early
+stopping scripts and the training run. The assignment collects them from these modules."""

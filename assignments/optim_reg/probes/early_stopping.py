@@ -1,4 +1,5 @@
-"""Probes for the optim_reg assignment (see autograder/probes/__init__.py)."""
+"""The probes of [early_stopping]: EarlyStopping driven with scripted metric sequences, and restore() after
+training in place."""
 
 import math
 from typing import Any
@@ -6,10 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from autograder.probes import (
-    Namespace,
-    probe,  # noqa: F401
-)
+from autograder.probes import Namespace, probe
 from autograder.probes.convert import ProbeError, to_array
 
 # Observed values that are not plain numbers or booleans are sent as one of these strings (or "<TypeName>").

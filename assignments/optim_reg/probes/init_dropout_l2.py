@@ -1,17 +1,14 @@
-"""Probes for the optim_reg assignment (see autograder/probes/__init__.py)."""
+"""The probes of [init], [l2] and [dropout]: batteries of cases, each reported on its own."""
 
-from autograder.probes import probe  # noqa: F401
-
-# ruff: noqa: I001, RUF100 - the two lines above are the fixed header every probe file starts with
 import math
-import traceback
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
 
-from autograder.probes import Namespace
+from autograder.conventions import student_location
+from autograder.probes import Namespace, probe
 from autograder.probes.convert import ProbeError, dtype_name, to_array
 
 # Probes for [init], [l2] and [dropout]. Each probe runs a battery of cases; a case whose student code raises
@@ -32,13 +29,7 @@ def _describe(exc: BaseException) -> str:
         message = str(exc)[:300]
     except Exception:  # noqa: BLE001 - a student's exception may not even print
         message = "(no message)"
-    where = ""
-    try:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith("<cell")]
-        if frames:
-            where = f" (line {frames[-1].lineno} of {frames[-1].name})"
-    except Exception:  # noqa: BLE001, S110 - a location is a nicety
-        pass
+    where = student_location(exc)
     return f"{type(exc).__name__}{where}: {message}" if message else f"{type(exc).__name__}{where}"
 
 

@@ -1,18 +1,14 @@
-"""Probes for the optim_reg assignment (see autograder/probes/__init__.py)."""
+"""The probe of [momentum], [rmsprop], [adam] and [adamw]: an update function run step after step on seeded inputs."""
 
-from autograder.probes import probe  # noqa: F401
-
-# ruff: noqa: I001, RUF100 - the two lines above are the fixed header every probe file starts with
 import math
-import traceback
 from typing import Any
 
 import numpy as np
 import torch
 
-from autograder.probes import Namespace
+from autograder.conventions import student_location
+from autograder.probes import Namespace, probe
 from autograder.probes.convert import ProbeError, dtype_name, to_array
-from autograder.probes.forbidden import CELL_FILENAME_PREFIX
 
 # The update functions of SPEC A2-A5: the state tensors each one carries (in argument order) and whether it is
 # given the 1-based step number t (passed positionally after the state, as the notebook's ManualOptimizer does).
@@ -70,8 +66,7 @@ def _as_tuple(out: Any, function: str, names: tuple[str, ...]) -> tuple[Any, ...
 
 
 def _raised(exc: Exception, function: str, run: dict[str, Any], step: int) -> str:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(CELL_FILENAME_PREFIX)]
-    where = f" (line {frames[-1].lineno} of {frames[-1].name})" if frames else ""
+    where = student_location(exc)
     shape = tuple(run["shape"])
     inputs = f"{run['dtype']} tensors of shape {shape}"
     if "t0" in run:

@@ -1,22 +1,20 @@
-"""Probes for the optim_reg assignment (see autograder/probes/__init__.py)."""
+"""The probe of [training]: a network trained on the digits with the implementation's init, Dropout, Adam and
+EarlyStopping."""
 
 import functools
 import importlib.util
 import math
 import os
-import traceback
 from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autograder.probes import (
-    Namespace,
-    probe,  # noqa: F401
-)
+from assignments.optim_reg.probes.early_stopping import _flag, _number
+from autograder.conventions import student_location
+from autograder.probes import Namespace, probe
 from autograder.probes.convert import ProbeError
-from autograder.probes.optim_reg.early_stopping import _flag, _number
 
 
 @functools.cache
@@ -40,10 +38,8 @@ def _digits() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _failed(component: str, doing: str, exc: Exception) -> ProbeError:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith("<cell ")]
-    where = f" (line {frames[-1].lineno} of {frames[-1].name})" if frames else ""
     return ProbeError(
-        f"[training] could not run because your {component} failed: it raised {type(exc).__name__}{where} "
+        f"[training] could not run because your {component} failed: it raised {type(exc).__name__}{student_location(exc)} "
         f"when {doing}: {str(exc)[:300]}"
     )
 

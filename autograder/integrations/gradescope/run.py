@@ -4,7 +4,7 @@
 notebook earns the same points in both, and it always leaves a valid results.json: when the grader itself fails,
 students read that it was not their fault instead of Gradescope's "autograder failed to execute correctly".
 
-    python -m autograder.integrations.gradescope.run --root /autograder --assignment optim_reg
+    python -m autograder.integrations.gradescope.run --root /autograder --assignment NAME
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from autograder.assignment import Assignment, choose
 from autograder.grading.batch import grade_batch
-from autograder.grading.report import SubmissionResult, results_json
+from autograder.grading.report import results_json
+from autograder.grading.results import SubmissionResult
 from autograder.integrations.gradescope.choose import choose_notebook
-from autograder.worker.session import Limits
+from autograder.limits import Limits
 
 # Gradescope's container has 768 MB by default and the warm grader holds about half of that (docs/gradescope.md).
 LIMITS = Limits(memory_mb=256.0)
@@ -43,17 +45,17 @@ def lock_down(root: Path) -> None:
         metadata.chmod(0o600)
 
 
-def grade(root: Path, assignment: str) -> dict[str, Any]:
+def grade(root: Path, assignment: Assignment) -> dict[str, Any]:
     """Gradescope's results for the submission in ``root``: those `autograder grade` writes, plus which notebook."""
-    choice = choose_notebook(root / "submission", assignment)
+    choice = choose_notebook(root / "submission", assignment.name)
     if choice.note:
         print(choice.note)
     with tempfile.TemporaryDirectory(prefix="gradescope-results-") as out:
-        outcome = grade_batch([choice.notebook] if choice.notebook else [], Path(out), limits=LIMITS)
-    result = outcome.results[0] if outcome.results else SubmissionResult(assignment, problem=choice.note)
+        outcome = grade_batch(assignment, [choice.notebook] if choice.notebook else [], Path(out), limits=LIMITS)
+    result = outcome.results[0] if outcome.results else SubmissionResult(assignment.name, problem=choice.note)
     if outcome.grader_errors:
         print(f"{outcome.grader_errors} tests failed inside the grader itself; their output says why.")
-    data = results_json(result, outcome.max_points)
+    data = results_json(result, outcome.max_points, assignment)
     if choice.notebook and choice.note:
         data["output"] = f"{choice.note}\n{data['output']}"
     data["extra_data"]["notebook"] = choice.shown
@@ -78,12 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--root", type=Path, default=Path("/autograder"), help="Gradescope's folder (default: /autograder)"
     )
-    parser.add_argument("--assignment", default="optim_reg", help="the assignment's name (default: optim_reg)")
+    parser.add_argument("--assignment", help="the assignment to grade with (needed when there is more than one)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
         lock_down(args.root)
-        data = grade(args.root, args.assignment)
+        data = grade(args.root, choose(args.assignment))
     except BaseException:  # noqa: BLE001 - whatever broke, the student still gets a results.json that says so
         data = failure()
     data["execution_time"] = round(time.perf_counter() - started, 2)

@@ -19,7 +19,7 @@ python3 -m venv "$venv"
 # pays for them, in time and in memory (docs/gradescope.md has the numbers). This also proves the install works.
 warm="$(mktemp -d)"
 mkdir "$warm/submission"
-"$venv/bin/python" -m autograder.integrations.gradescope.run --root "$warm"
+"$venv/bin/python" -m autograder.integrations.gradescope.run --root "$warm" --assignment @ASSIGNMENT@
 rm -rf "$warm"
 if [ -z "$(ls -A "$AUTOGRADER_CACHE" 2> /dev/null)" ]; then
     echo "setup.sh: the grader could not grade the reference solution (see its output above); fix that and upload again." >&2
@@ -29,4 +29,4 @@ fi
 # Students' code runs as another user: it must not read this zip, the hidden graders or the reference solution.
 chmod -R go-rwx "$root/source" "$AUTOGRADER_CACHE"
 site="$("$venv/bin/python" -c 'import autograder, pathlib; print(pathlib.Path(autograder.__file__).parent.parent)')"
-chmod -R go-rwx "$site/autograder/graders" "$site/solutions"
+chmod -R go-rwx "$site/assignments" "$site/solutions"

@@ -12,9 +12,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from autograder.assignment import Assignment
 from autograder.integrations.gradescope.build import TORCH_VERSION
 from autograder.integrations.otter.otter_tests import otter_test_files
-from autograder.integrations.wheel import build_wheel
+from autograder.integrations.wheel import build_wheel, built
 from autograder.integrations.zip_entries import add_text, fill_template
 
 OTTER_VERSION = "7.0.0"
@@ -55,7 +56,7 @@ def otter_config() -> str:
     return json.dumps(config, indent=2) + "\n"
 
 
-def _entries(assignment: str, wheel: Path) -> dict[str, str]:
+def _entries(assignment: Assignment, wheel: Path) -> dict[str, str]:
     """Every file of the zip but the wheel, by name."""
     return {
         **{
@@ -69,11 +70,11 @@ def _entries(assignment: str, wheel: Path) -> dict[str, str]:
     }
 
 
-def build_zip(root: Path, out: Path, assignment: str) -> Path:
-    """Build ``out/<assignment>/otter/autograder.zip`` from the project at ``root``; returns its path."""
-    target = out / assignment / "otter" / "autograder.zip"
+def build_zip(assignment: Assignment, out: Path) -> Path:
+    """Build ``out/<assignment>/otter/autograder.zip``; returns its path."""
+    target = out / assignment.name / "otter" / "autograder.zip"
     with tempfile.TemporaryDirectory(prefix="otter-zip-") as tmp:
-        wheel = build_wheel(root, Path(tmp))  # first: when it fails, no half-made zip is left behind
+        wheel = build_wheel(assignment, Path(tmp))  # first: when it fails, no half-made zip is left behind
         files = _entries(assignment, wheel)
         target.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(target, "w") as archive:
@@ -83,12 +84,6 @@ def build_zip(root: Path, out: Path, assignment: str) -> Path:
     return target
 
 
-def build_zip_report(root: Path, out: Path, assignment: str) -> str:
-    """`autograder build`'s line about the otter zip: where it was written, or why not and what to do."""
-    try:
-        return f"wrote {build_zip(root, out, assignment)}"
-    except FileNotFoundError as exc:  # the wheel is built from the repository's pyproject.toml and packages
-        return (
-            f"the otter zip was not built ({exc.strerror}: {exc.filename}); it carries this project as a wheel. Run "
-            "`autograder build` in the repository's top folder (or pass it as --root)."
-        )
+def build_zip_report(assignment: Assignment, out: Path) -> str:
+    """`autograder build`'s line about the otter zip."""
+    return built("otter zip", lambda: build_zip(assignment, out))

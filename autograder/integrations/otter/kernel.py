@@ -2,30 +2,31 @@
 
 Otter runs the tests in the student's own kernel, so the graders run there too, in process (as the reference does
 in `autograder grade`): the same probes, checks, points and forbidden-call rule, hence the same score for every
-submission that does not attack the grader. Each question is graded once; its otter test cases read the results.
+submission that does not attack the grader. As in `autograder grade`, the reference is graded first, once per
+kernel: a grader that fails it is broken, and says so instead of failing students. Each question is graded once;
+its otter test cases read the results.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import os
 from typing import Any
 
+from autograder.assignment import Assignment, load
+from autograder.conventions import count_as_student_code
 from autograder.grading import reference_cache
-from autograder.grading.implementations import InProcess, reference
-from autograder.grading.plugin import TestResult, run_graders
-from autograder.probes import forbidden
+from autograder.grading.implementations import LocalImplementation, reference
+from autograder.grading.plugin import check_reference, run_graders
+from autograder.grading.results import TestResult
 
 _graded: dict[tuple[int, str], list[TestResult]] = {}
 
 
-class KernelSubmission(InProcess):
-    """The notebook's globals, with the code of its cells (IPython's input history) for the static forbidden scan."""
-
-    def __init__(self, env: dict[str, Any]) -> None:
-        super().__init__(env)
-        cells = [cell for cell in env.get("_ih", []) if isinstance(cell, str) and _parses(cell)]
-        self.source = "\n\n".join(cells)
+def _source(env: dict[str, Any]) -> str:
+    """The code of the notebook's cells (IPython's input history), for the static forbidden-name scan."""
+    return "\n\n".join(cell for cell in env.get("_ih", []) if isinstance(cell, str) and _parses(cell))
 
 
 def _parses(code: str) -> bool:
@@ -36,25 +37,31 @@ def _parses(code: str) -> bool:
     return True
 
 
-def _recognise_kernel_cells() -> None:
-    """Make the forbidden-call recorder count this kernel's cells as student code, as it counts the worker's.
+@functools.cache
+def _checked_reference(name: str) -> tuple[Assignment, LocalImplementation]:
+    """The assignment and its reference, graded once: RuntimeError unless the reference passes every test.
 
-    It knows student code by the file name it was compiled under: ``<cell N>`` in the worker; ipykernel names each
-    cell's code after its own temporary folder. Without this only the static scan would see forbidden calls.
+    Also makes the forbidden-call recorder count this kernel's cells as student code, as it counts the worker's:
+    it knows student code by the file name it was compiled under (``<cell N>`` in the worker; ipykernel names each
+    cell's code after its own temporary folder). Without this only the static scan would see forbidden calls.
     """
     from ipykernel.compiler import get_tmp_directory
 
-    forbidden.count_as_student_code(get_tmp_directory() + os.sep)
+    count_as_student_code(get_tmp_directory() + os.sep)
+    assignment = load(name)
+    ref = reference(assignment)
+    reference_cache.load(ref, assignment)
+    check_reference(assignment)
+    reference_cache.save(ref, assignment)
+    return assignment, ref
 
 
-def _results(env: dict[str, Any], assignment: str, question: str) -> list[TestResult]:
+def _results(env: dict[str, Any], name: str, question: str) -> list[TestResult]:
     key = (id(env), question)
     if key not in _graded:
-        ref = reference(assignment)  # functools.cache'd: once loaded, its cache stays in this kernel
-        if not _graded:
-            _recognise_kernel_cells()
-            reference_cache.load(ref, assignment)
-        _graded[key] = run_graders(assignment, KernelSubmission(env), ref, [question])
+        assignment, ref = _checked_reference(name)
+        submission = LocalImplementation(env, assignment, source=_source(env))
+        _graded[key] = run_graders(assignment, submission, ref, [question])
         reference_cache.save(ref, assignment)
     return _graded[key]
 

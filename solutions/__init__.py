@@ -1,1 +1,0 @@
-"""Reference implementations, generated from assignments/. They run only in the grader's process."""
