@@ -10,8 +10,9 @@ import nbformat
 
 from autograder.assignment import Assignment, AssignmentError, find_assignments
 from autograder.authoring.generate import stale_files, write_generated
-from autograder.integrations.gradescope.build import build_zip_report
-from autograder.integrations.otter.build import build_zip_report as otter_zip_report
+from autograder.integrations.gradescope import build as gradescope
+from autograder.integrations.otter import build as otter
+from autograder.integrations.wheel import zips_report
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -55,8 +56,8 @@ def _build(assignment: Assignment, root: Path, out: Path, verify: bool) -> bool:
     if not written:
         print(f"{assignment.name}: generated files are up to date")
     ok = _verify(assignment, out) if verify else True
-    print(f"{assignment.name}: {build_zip_report(assignment, out)}")
-    print(f"{assignment.name}: {otter_zip_report(assignment, out)}")
+    for line in zips_report(assignment, lambda wheel: [z.build_zip(assignment, out, wheel) for z in (gradescope, otter)]):
+        print(f"{assignment.name}: {line}")
     return ok
 
 

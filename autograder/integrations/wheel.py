@@ -42,12 +42,14 @@ def build_wheel(assignment: Assignment, into: Path) -> Path:
     return target
 
 
-def built(what: str, build: Callable[[], Path]) -> str:
-    """`autograder build`'s line about one zip: where it was written, or why it could not be and what to do."""
+def zips_report(assignment: Assignment, build: Callable[[Path], list[Path]]) -> list[str]:
+    """`autograder build`'s lines about the zips: build the wheel once, give it to ``build`` (which writes the zips
+    and returns their paths); or say why they could not be built and what to do."""
     try:
-        return f"wrote {build()}"
+        with tempfile.TemporaryDirectory(prefix="autograder-zips-") as tmp:
+            return [f"wrote {path}" for path in build(build_wheel(assignment, Path(tmp)))]
     except FileNotFoundError as exc:
-        return (
-            f"the {what} was not built ({exc.strerror}: {exc.filename}); it carries this project as a wheel built "
+        return [
+            f"the zips were not built ({exc.strerror}: {exc.filename}); they carry this project as a wheel built "
             "from its source. Install the autograder from its repository (pip install -e .) and run it from there."
-        )
+        ]

@@ -7,38 +7,32 @@ hidden graders quickly against trusted notebooks: the reference, correct alterna
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
-import nbformat
-
-from autograder.grading.implementations import InProcess, reference
-from autograder.grading.plugin import TestResult, run_graders
+from autograder.assignment import Assignment, load
+from autograder.grading.implementations import LocalImplementation, reference
+from autograder.grading.plugin import run_graders
+from autograder.grading.results import TestResult
 from autograder.worker.execute import run_cell
 
 
-class InProcessSubmission(InProcess):
-    """A trusted notebook's namespace, with its code so the static forbidden-call scan can read it."""
-
-    def __init__(self, sources: list[str]) -> None:
-        namespace: dict = {"__name__": "__main__"}
-        self.outcomes = [run_cell(source, namespace, number) for number, source in enumerate(sources, start=1)]
-        self.source = "\n\n".join(sources)
-        super().__init__(namespace)
-
-
-def code_cells(path: Path) -> list[str]:
-    nb = nbformat.read(path, as_version=4)
-    return [cell.source for cell in nb.cells if cell.cell_type == "code"]
+def in_process(sources: Iterable[str], assignment: Assignment) -> LocalImplementation:
+    """A trusted notebook's namespace, its cells run here, with its code for the static forbidden-name scan."""
+    sources = list(sources)
+    namespace: dict = {"__name__": "__main__"}
+    for number, source in enumerate(sources, start=1):
+        run_cell(source, namespace, number)
+    return LocalImplementation(namespace, assignment, source="\n\n".join(sources))
 
 
 def grade_in_process(
-    sources: list[str], questions: Iterable[str] | None = None, assignment: str = "optim_reg"
+    sources: Iterable[str], questions: Iterable[str] | None = None, assignment: str = "optim_reg"
 ) -> list[TestResult]:
     """Grade trusted notebook code in this process, on all questions or only the given ones.
 
     A test that failed inside the grader itself (not because of the notebook) fails the calling test.
     """
-    results = run_graders(assignment, InProcessSubmission(sources), reference(assignment), questions)
+    loaded = load(assignment)
+    results = run_graders(loaded, in_process(sources, loaded), reference(loaded), questions)
     assert not [r for r in results if r.grader_error], [r.feedback for r in results if r.grader_error]
     return results
 

@@ -6,12 +6,10 @@ wheel's name are written in one place.
 
 from __future__ import annotations
 
-import tempfile
 import zipfile
 from pathlib import Path
 
 from autograder.assignment import Assignment
-from autograder.integrations.wheel import build_wheel, built
 from autograder.integrations.zip_entries import add_text, fill_template
 
 TORCH_VERSION = "2.13.0"  # the version the Makefile installs and the test suite runs
@@ -20,22 +18,15 @@ CACHE = "/opt/autograder/reference-cache"  # root-only: it holds the reference's
 _TEMPLATES = Path(__file__).resolve().parent
 
 
-def build_zip(assignment: Assignment, out: Path) -> Path:
-    """Build ``out/<assignment>/gradescope/autograder.zip``; returns its path."""
+def build_zip(assignment: Assignment, out: Path, wheel: Path) -> Path:
+    """Write ``out/<assignment>/gradescope/autograder.zip`` around the assignment's wheel; returns its path."""
     target = out / assignment.name / "gradescope" / "autograder.zip"
-    with tempfile.TemporaryDirectory(prefix="gradescope-zip-") as tmp:
-        wheel = build_wheel(assignment, Path(tmp))  # first: when it fails, no half-made zip is left behind
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(target, "w") as archive:
-            values = {"VENV": VENV, "CACHE": CACHE, "ASSIGNMENT": assignment.name}
-            setup = fill_template(_TEMPLATES / "setup.sh", **values, TORCH=TORCH_VERSION, WHEEL=wheel.name)
-            run = fill_template(_TEMPLATES / "run_autograder", **values)
-            add_text(archive, "setup.sh", setup, executable=True)  # Gradescope runs both directly
-            add_text(archive, "run_autograder", run, executable=True)
-            archive.write(wheel, wheel.name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(target, "w") as archive:
+        values = {"VENV": VENV, "CACHE": CACHE, "ASSIGNMENT": assignment.name}
+        setup = fill_template(_TEMPLATES / "setup.sh", **values, TORCH=TORCH_VERSION, WHEEL=wheel.name)
+        run = fill_template(_TEMPLATES / "run_autograder", **values)
+        add_text(archive, "setup.sh", setup, executable=True)  # Gradescope runs both directly
+        add_text(archive, "run_autograder", run, executable=True)
+        archive.write(wheel, wheel.name)
     return target
-
-
-def build_zip_report(assignment: Assignment, out: Path) -> str:
-    """`autograder build`'s line about the Gradescope zip."""
-    return built("Gradescope zip", lambda: build_zip(assignment, out))

@@ -8,14 +8,12 @@ and ``files/<wheel>``. No PDF is ever made, so the image needs neither LaTeX nor
 from __future__ import annotations
 
 import json
-import tempfile
 import zipfile
 from pathlib import Path
 
 from autograder.assignment import Assignment
 from autograder.integrations.gradescope.build import TORCH_VERSION
 from autograder.integrations.otter.otter_tests import otter_test_files
-from autograder.integrations.wheel import build_wheel, built
 from autograder.integrations.zip_entries import add_text, fill_template
 
 OTTER_VERSION = "7.0.0"
@@ -70,20 +68,13 @@ def _entries(assignment: Assignment, wheel: Path) -> dict[str, str]:
     }
 
 
-def build_zip(assignment: Assignment, out: Path) -> Path:
-    """Build ``out/<assignment>/otter/autograder.zip``; returns its path."""
+def build_zip(assignment: Assignment, out: Path, wheel: Path) -> Path:
+    """Write ``out/<assignment>/otter/autograder.zip`` around the assignment's wheel; returns its path."""
     target = out / assignment.name / "otter" / "autograder.zip"
-    with tempfile.TemporaryDirectory(prefix="otter-zip-") as tmp:
-        wheel = build_wheel(assignment, Path(tmp))  # first: when it fails, no half-made zip is left behind
-        files = _entries(assignment, wheel)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(target, "w") as archive:
-            for name, text in files.items():
-                add_text(archive, name, text, executable=name in EXECUTABLES)
-            archive.write(wheel, f"files/{wheel.name}")
+    files = _entries(assignment, wheel)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, text in files.items():
+            add_text(archive, name, text, executable=name in EXECUTABLES)
+        archive.write(wheel, f"files/{wheel.name}")
     return target
-
-
-def build_zip_report(assignment: Assignment, out: Path) -> str:
-    """`autograder build`'s line about the otter zip."""
-    return built("otter zip", lambda: build_zip(assignment, out))

@@ -1,10 +1,9 @@
-"""Acceptance: the real grader (`autograder grade`, isolated workers) on the corpus of tests/corpus/variants.py.
+"""Acceptance: the real grader (`autograder grade`, isolated workers) on the corpus of corpus/variants.py.
 
 Every correct alternative gets full marks; every single bug loses points on its own question and nowhere else,
 except [training] for the few bugs declared to stop the student's network from learning (Variant.also).
 """
 
-import csv
 import json
 import subprocess
 import sys
@@ -12,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.corpus.variants import BUGS, CORRECT, write_corpus
+from tests.assignments.optim_reg.corpus.variants import BUGS, CORRECT, write_corpus
+from tests.grades import read_grades
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +25,7 @@ def graded(tmp_path_factory) -> tuple[dict[str, dict[str, float]], Path]:
         capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
-    rows = list(csv.DictReader((out / "grades.csv").open()))
-    return {row["submission"]: {k: float(v) for k, v in row.items() if k != "submission"} for row in rows}, out
+    return read_grades(out), out
 
 
 def _feedback(out: Path, name: str, question: str) -> str:

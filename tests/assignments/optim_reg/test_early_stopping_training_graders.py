@@ -1,7 +1,7 @@
 """Checks of the hidden graders for [early_stopping] and [training] on trusted notebooks.
 
 The solution gets full points and the template none (through the whole grading pipeline); correct alternatives
-of EarlyStopping get full points; realistic single bugs (conventions_and_mistakes.md §4.5) lose points on
+of EarlyStopping get full points; realistic single bugs lose points on
 [early_stopping], and the table below records whether each one also changes [training]. Bugs in the other
 components (Adam, Dropout, He init) are graded on [training] only: those that still let the network learn pass,
 those that stop it from learning fail.
@@ -12,54 +12,38 @@ the file fast; the solution and the template go through grade_in_process, i.e. e
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import nbformat
 import pytest
 
+from autograder.assignment import load
 from autograder.grading.implementations import reference
-from autograder.grading.plugin import TestResult
-from tests.grading.inprocess import code_cells, grade_in_process, scores_by_question
+from autograder.grading.plugin import ProbeCache
+from autograder.grading.results import TestResult
+from tests.edit import code_cells, solution_cells, with_definitions, with_text
+from tests.grading.inprocess import grade_in_process, scores_by_question
 
-ROOT = Path(__file__).resolve().parents[2]
-SOLUTION = code_cells(ROOT / "solutions/optim_reg.ipynb")
-TEMPLATE = code_cells(ROOT / "student_template/optim_reg.ipynb")
-MINE = ("early_stopping", "training")
-FULL = {"early_stopping": 14.0, "training": 16.0}
+OPTIM_REG = load("optim_reg")
+SOLUTION = solution_cells()
+TEMPLATE = code_cells(nbformat.read(OPTIM_REG.template_notebook, as_version=4))
+QUESTIONS = ("early_stopping", "training")
+FULL = {q: p for q, p in OPTIM_REG.points().items() if q in QUESTIONS}
 
 
-def mine(results: list[TestResult]) -> dict[str, tuple[float, float]]:
-    return {q: v for q, v in scores_by_question(results).items() if q in MINE}
+def scores(results: list[TestResult]) -> dict[str, tuple[float, float]]:
+    return {q: v for q, v in scores_by_question(results).items() if q in QUESTIONS}
 
 
 def feedback(results: list[TestResult], question: str) -> str:
     return " | ".join(f"{r.name}: {r.feedback}" for r in results if r.question == question and r.feedback)
 
 
-def with_cell(prefix: str, new: str) -> list[str]:
-    """The solution's code cells with the cell starting with `prefix` replaced by `new`."""
-    cells = list(SOLUTION)
-    index = next(i for i, c in enumerate(cells) if c.startswith(prefix))
-    cells[index] = new
-    return cells
+def edit(cell: str, *pairs: tuple[str, str]) -> tuple[str, ...]:
+    """The solution with text replaced in the cell that starts with `cell`."""
+    return with_text(SOLUTION, *pairs, cell=cell)
 
 
-ES_CELL = next(c for c in SOLUTION if c.startswith("class EarlyStopping"))
-
-
-def es_edit(*pairs: tuple[str, str]) -> list[str]:
-    source = ES_CELL
-    for old, new in pairs:
-        assert old in source, old
-        source = source.replace(old, new)
-    return with_cell("class EarlyStopping", source)
-
-
-def cell_edit(prefix: str, *pairs: tuple[str, str]) -> list[str]:
-    source = next(c for c in SOLUTION if c.startswith(prefix))
-    for old, new in pairs:
-        assert old in source, old
-        source = source.replace(old, new)
-    return with_cell(prefix, source)
+def es_edit(*pairs: tuple[str, str]) -> tuple[str, ...]:
+    return edit("class EarlyStopping", *pairs)
 
 
 # ---------------------------------------------------------------- the solution and the template
@@ -69,7 +53,7 @@ def test_solution_full_and_template_zero():
     solution = scores_by_question(grade_in_process(SOLUTION))
     template_results = grade_in_process(TEMPLATE)
     template = scores_by_question(template_results)
-    for q in MINE:
+    for q in QUESTIONS:
         assert solution[q] == (FULL[q], FULL[q]), (q, solution[q])
         assert template[q] == (0.0, FULL[q]), (q, template[q])
     # the template's feedback names the component that is missing
@@ -207,13 +191,13 @@ class EarlyStopping:
 '''
 
 ALTERNATIVES = {
-    "keras_style_counter": with_cell("class EarlyStopping", KERAS_STYLE),
+    "keras_style_counter": with_definitions(SOLUTION, KERAS_STYLE),
     "copy_deepcopy_state_dict": es_edit(
         ("{k: v.detach().clone() for k, v in model.state_dict().items()}", "copy.deepcopy(model.state_dict())"),
         ("class EarlyStopping:", "import copy\n\n\nclass EarlyStopping:"),
     ),
-    "copy_deepcopy_model": with_cell("class EarlyStopping", DEEPCOPY_MODEL),
-    "torch_save_bytesio": with_cell("class EarlyStopping", BYTES_IO),
+    "copy_deepcopy_model": with_definitions(SOLUTION, DEEPCOPY_MODEL),
+    "torch_save_bytesio": with_definitions(SOLUTION, BYTES_IO),
     "best_minus_metric_gt_delta": es_edit(
         ("return metric < self.best - self.min_delta", "return self.best - metric > self.min_delta"),
         ("return metric > self.best + self.min_delta", "return metric - self.best > self.min_delta"),
@@ -223,8 +207,8 @@ ALTERNATIVES = {
 
 @pytest.mark.parametrize("name", list(ALTERNATIVES))
 def test_correct_alternative_gets_full_points(name):
-    results = grade_in_process(ALTERNATIVES[name], MINE)
-    assert mine(results) == {q: (FULL[q], FULL[q]) for q in MINE}, (mine(results), feedback(results, "early_stopping"))
+    results = grade_in_process(ALTERNATIVES[name], QUESTIONS)
+    assert scores(results) == {q: (FULL[q], FULL[q]) for q in QUESTIONS}, (scores(results), feedback(results, "early_stopping"))
 
 
 # ---------------------------------------------------------------- single bugs in EarlyStopping
@@ -360,12 +344,12 @@ BUGS = {
 @pytest.mark.parametrize("name", list(BUGS))
 def test_single_bug_loses_early_stopping_points(name):
     sources, phrase, training_full = BUGS[name]
-    results = grade_in_process(sources, MINE)
-    scores = mine(results)
+    results = grade_in_process(sources, QUESTIONS)
+    got = scores(results)
     text = feedback(results, "early_stopping")
-    assert scores["early_stopping"][0] < FULL["early_stopping"], (name, scores)
+    assert got["early_stopping"][0] < FULL["early_stopping"], (name, got)
     assert phrase in text, (name, text)
-    assert (scores["training"][0] == FULL["training"]) == training_full, (name, scores, feedback(results, "training"))
+    assert (got["training"][0] == FULL["training"]) == training_full, (name, got, feedback(results, "training"))
     if not training_full:
         assert "your EarlyStopping failed" in feedback(results, "training"), feedback(results, "training")
 
@@ -379,10 +363,10 @@ INIT = "def compute_fans"
 # name -> (notebook, [training] full?)
 OTHER = {
     "adam_without_bias_correction": (
-        cell_edit(ADAM, ("m_hat = m / (1 - beta1**t)", "m_hat = m"), ("v_hat = v / (1 - beta2**t)", "v_hat = v")),
+        edit(ADAM, ("m_hat = m / (1 - beta1**t)", "m_hat = m"), ("v_hat = v / (1 - beta2**t)", "v_hat = v")),
         True,
     ),
-    "adam_default_betas_swapped": (cell_edit(ADAM, ("beta1=0.9, beta2=0.999", "beta1=0.999, beta2=0.9")), True),
+    "adam_default_betas_swapped": (edit(ADAM, ("beta1=0.9, beta2=0.999", "beta1=0.999, beta2=0.9")), True),
     "dropout_keep_drop_confusion": (
         cell_edit(
             DROPOUT,
@@ -393,19 +377,19 @@ OTHER = {
         ),
         True,
     ),
-    "dropout_not_scaled": (cell_edit(DROPOUT, ("scale = 0.0 if p == 1 else 1.0 / (1.0 - p)", "scale = 1.0")), True),
-    "dropout_active_in_eval": (cell_edit(DROPOUT, ("        if not self.training:\n            return x\n", "")), True),
+    "dropout_not_scaled": (edit(DROPOUT, ("scale = 0.0 if p == 1 else 1.0 / (1.0 - p)", "scale = 1.0")), True),
+    "dropout_active_in_eval": (edit(DROPOUT, ("        if not self.training:\n            return x\n", "")), True),
     "he_with_xavier_formula": (
-        cell_edit(INIT, ("s = math.sqrt(2.0 / _fan(shape, mode))", "s = math.sqrt(2.0 / sum(compute_fans(shape)))")),
+        edit(INIT, ("s = math.sqrt(2.0 / _fan(shape, mode))", "s = math.sqrt(2.0 / sum(compute_fans(shape)))")),
         True,
     ),
     "he_variance_as_std": (
-        cell_edit(INIT, ("s = math.sqrt(2.0 / _fan(shape, mode))", "s = 2.0 / _fan(shape, mode)")),
+        edit(INIT, ("s = math.sqrt(2.0 / _fan(shape, mode))", "s = 2.0 / _fan(shape, mode)")),
         True,
     ),
     # the network does not learn (properly): [training] must fail
     "adam_plain_sgd": (
-        cell_edit(ADAM, ("param = param - lr * m_hat / (v_hat.sqrt() + eps)", "param = param - lr * grad")),
+        edit(ADAM, ("param = param - lr * m_hat / (v_hat.sqrt() + eps)", "param = param - lr * grad")),
         False,
     ),
     # betas swapped in the averages but not in the bias corrections: steps ~100x too small, learns too slowly
@@ -417,8 +401,8 @@ OTHER = {
         ),
         False,
     ),
-    "adam_no_sqrt": (cell_edit(ADAM, ("v_hat.sqrt() + eps", "v_hat + eps")), False),
-    "adam_sign_flipped": (cell_edit(ADAM, ("param = param - lr", "param = param + lr")), False),
+    "adam_no_sqrt": (edit(ADAM, ("v_hat.sqrt() + eps", "v_hat + eps")), False),
+    "adam_sign_flipped": (edit(ADAM, ("param = param - lr", "param = param + lr")), False),
     "he_zeros": (
         cell_edit(
             INIT,
@@ -429,17 +413,17 @@ OTHER = {
         ),
         False,
     ),
-    "he_ten_times_too_large": (cell_edit(INIT, ("s = math.sqrt(2.0 / _fan(shape, mode))", "s = 10.0")), False),
+    "he_ten_times_too_large": (edit(INIT, ("s = math.sqrt(2.0 / _fan(shape, mode))", "s = 10.0")), False),
 }
 
 
 @pytest.mark.parametrize("name", list(OTHER))
 def test_training_reacts_to_other_components(name):
     sources, training_full = OTHER[name]
-    results = grade_in_process(sources, MINE)
-    scores = mine(results)
-    assert scores["early_stopping"] == (FULL["early_stopping"],) * 2, (name, scores)
-    assert (scores["training"][0] == FULL["training"]) == training_full, (name, scores, feedback(results, "training"))
+    results = grade_in_process(sources, QUESTIONS)
+    got = scores(results)
+    assert got["early_stopping"] == (FULL["early_stopping"],) * 2, (name, got)
+    assert (got["training"][0] == FULL["training"]) == training_full, (name, got, feedback(results, "training"))
     if not training_full:
         public = next(r for r in results if r.question == "training" and r.visibility == "visible")
         assert public.passed or "NaN" in public.feedback, (name, public.feedback)
@@ -481,7 +465,7 @@ def test_reference_matches_hand_derived_stop_and_best_epochs():
         "after_stop": (2, 0),
         "patience_zero_max": (1, 0),
     }
-    runs = grader._runs(reference("optim_reg"))
+    runs = grader._runs(ProbeCache(reference(OPTIM_REG)))
     for name, (stop, best) in hand.items():
         run = runs[name]
         assert (grader._stop_epoch(run), grader._at_stop(run)["best_epoch"]) == (stop, best), name
@@ -489,7 +473,7 @@ def test_reference_matches_hand_derived_stop_and_best_epochs():
     assert [s["returned"] for s in runs["after_stop"]["steps"]] == [False, False, True, False, False]
     for name in ("mode_auto", "mode_minimum", "patience_negative"):
         assert runs[name]["init_error"].startswith("ValueError"), name
-    scenarios = reference("optim_reg").probe("early_stopping_restore", **grader.RESTORE_PARAMS)["scenarios"]
+    scenarios = ProbeCache(reference(OPTIM_REG)).probe("early_stopping_restore", **grader.RESTORE_PARAMS)["scenarios"]
     for (name, scenario), result in zip(grader.RESTORE.items(), scenarios):
         best = {"linear": 2, "batchnorm": 2, "batchnorm_max": 3, "best_first": 0, "never_stops": 2}[name]
         assert set(result["first_restore"].values()) == {best}, (name, result["first_restore"])

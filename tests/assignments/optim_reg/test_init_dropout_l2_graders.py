@@ -2,7 +2,7 @@
 
 - the solution notebook gets full points on the three questions, the template none;
 - correct alternatives (one function's source replaced in the solution's cells) keep full points;
-- realistic single bugs (catalogue §4.4 and §4.6, and the usual L2 mistakes) lose points on their own question only,
+- realistic single bugs (of initialization, dropout and the L2 penalty) lose points on their own question only,
   with feedback that names the mistake.
 
 The solution and template go through ``grade_in_process`` (every grader of the assignment); the variants run only
@@ -11,50 +11,26 @@ the three grader modules tested here, which keeps this file fast.
 
 from __future__ import annotations
 
-import ast
-import functools
-import textwrap
-from pathlib import Path
-
+import nbformat
 import pytest
 
-from autograder.grading.plugin import TestResult
-from tests.grading.inprocess import code_cells, grade_in_process, scores_by_question
+from autograder.assignment import load
+from autograder.grading.results import TestResult
+from tests.edit import code_cells, solution_cells, with_definitions
+from tests.grading.inprocess import grade_in_process, scores_by_question
 
-ROOT = Path(__file__).resolve().parents[2]
-MINE = ("init", "l2", "dropout")
-MAX = {"init": 10.0, "l2": 6.0, "dropout": 14.0}
-
-
-@functools.cache
-def solution_cells() -> tuple[str, ...]:
-    return tuple(code_cells(ROOT / "solutions" / "optim_reg.ipynb"))
+OPTIM_REG = load("optim_reg")
+QUESTIONS = ("init", "l2", "dropout")
+MAX = {q: p for q, p in OPTIM_REG.points().items() if q in QUESTIONS}
 
 
-def variant(**replacements: str) -> list[str]:
+def variant(**replacements: str) -> tuple[str, ...]:
     """The solution's code cells with each named top-level def/class replaced by the given source."""
-    cells = list(solution_cells())
-    for name, source in replacements.items():
-        source = textwrap.dedent(source).strip("\n")
-        for i, cell in enumerate(cells):
-            try:
-                tree = ast.parse(cell)
-            except SyntaxError:
-                continue
-            nodes = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == name]
-            if nodes:
-                node = nodes[0]
-                lines = cell.splitlines()
-                start = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
-                cells[i] = "\n".join([*lines[:start], source, *lines[node.end_lineno :]])
-                break
-        else:
-            raise AssertionError(f"{name} is not defined in the solution's cells")
-    return cells
+    return with_definitions(solution_cells(), *replacements.values())
 
 
-def mine(results: list[TestResult]) -> dict[str, tuple[float, float]]:
-    return {q: v for q, v in scores_by_question(results).items() if q in MINE}
+def scores(results: list[TestResult]) -> dict[str, tuple[float, float]]:
+    return {q: v for q, v in scores_by_question(results).items() if q in QUESTIONS}
 
 
 # --- solution and template -------------------------------------------------------------------------------------
@@ -62,20 +38,20 @@ def mine(results: list[TestResult]) -> dict[str, tuple[float, float]]:
 
 def test_solution_gets_full_points():
     results = grade_in_process(list(solution_cells()))
-    assert not [r for r in results if r.grader_error and r.question in MINE]
-    assert mine(results) == {q: (m, m) for q, m in MAX.items()}, [
-        (r.name, r.feedback) for r in results if r.question in MINE and not r.passed
+    assert not [r for r in results if r.grader_error and r.question in QUESTIONS]
+    assert scores(results) == {q: (m, m) for q, m in MAX.items()}, [
+        (r.name, r.feedback) for r in results if r.question in QUESTIONS and not r.passed
     ]
-    visible = {q: [r for r in results if r.question == q and r.visibility == "visible"] for q in MINE}
+    visible = {q: [r for r in results if r.question == q and r.visibility == "visible"] for q in QUESTIONS}
     assert all(1 <= len(v) <= 2 for v in visible.values()), visible
 
 
 def test_template_gets_nothing():
-    results = grade_in_process(code_cells(ROOT / "student_template" / "optim_reg.ipynb"))
-    assert not [r for r in results if r.grader_error and r.question in MINE]
-    assert mine(results) == {q: (0.0, m) for q, m in MAX.items()}
+    results = grade_in_process(code_cells(nbformat.read(OPTIM_REG.template_notebook, as_version=4)))
+    assert not [r for r in results if r.grader_error and r.question in QUESTIONS]
+    assert scores(results) == {q: (0.0, m) for q, m in MAX.items()}
     for r in results:
-        if r.question in MINE:
+        if r.question in QUESTIONS:
             assert "NotImplementedError" in r.feedback or "not implemented" in r.feedback, (r.name, r.feedback)
 
 
@@ -216,8 +192,8 @@ ALTERNATIVES = {
 
 @pytest.mark.parametrize("name", list(ALTERNATIVES))
 def test_correct_alternative_gets_full_points(name):
-    results = grade_in_process(variant(**ALTERNATIVES[name]), MINE)
-    assert mine(results) == {q: (m, m) for q, m in MAX.items()}, [
+    results = grade_in_process(variant(**ALTERNATIVES[name]), QUESTIONS)
+    assert scores(results) == {q: (m, m) for q, m in MAX.items()}, [
         (r.question, r.name, r.feedback) for r in results if not r.passed
     ]
 
@@ -667,12 +643,12 @@ MUTANTS = [
 
 @pytest.mark.parametrize(("name", "question", "feedback", "replacements"), MUTANTS, ids=[m[0] for m in MUTANTS])
 def test_single_bug_loses_points_on_its_question_only(name, question, feedback, replacements):
-    results = grade_in_process(variant(**replacements), MINE)
-    scores = mine(results)
-    assert scores[question][0] < MAX[question], f"{name}: no points lost on [{question}]"
-    for other in MINE:
+    results = grade_in_process(variant(**replacements), QUESTIONS)
+    got = scores(results)
+    assert got[question][0] < MAX[question], f"{name}: no points lost on [{question}]"
+    for other in QUESTIONS:
         if other != question:
-            assert scores[other] == (MAX[other], MAX[other]), (
+            assert got[other] == (MAX[other], MAX[other]), (
                 f"{name}: lost points on [{other}]",
                 [(r.name, r.feedback) for r in results if r.question == other and not r.passed],
             )

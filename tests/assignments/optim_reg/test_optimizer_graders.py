@@ -3,52 +3,33 @@
 - the solution notebook gets full points and the student template none (full grading pipeline, grade_in_process);
 - correct alternatives (in-place updates, lerp averages, torch's arrangement of Adam, AdamW's decay applied after the
   step from the old param, ...) get full points;
-- realistic single bugs (conventions_and_mistakes.md §4.1-4.3) lose points on their own question and none on the
-  other three, and the feedback names the mistake where the graders diagnose it.
+- realistic single bugs lose points on their own question and none on the other three, and the feedback names the
+  mistake where the graders diagnose it (and the result carries its id).
 
-Variants are the solution's code cells with one function's definition replaced. To keep this file fast, variants are
-graded on the four optimizer questions only (grade_in_process with questions=...).
+Variants are the solution's code cells with one function's definition replaced (tests/edit.py). To keep this file
+fast, variants are graded on the four optimizer questions only (grade_in_process with questions=...).
 """
 
 from __future__ import annotations
 
-import ast
 import functools
-import textwrap
-from pathlib import Path
 
+import nbformat
 import pytest
 
-from autograder.graders.optim_reg import mistakes_optimizers as mo
-from autograder.grading.plugin import TestResult
-from tests.grading.inprocess import code_cells, grade_in_process, scores_by_question
+from assignments.optim_reg.graders import mistakes_optimizers as mo
+from autograder.assignment import load
+from autograder.grading.results import TestResult
+from tests.edit import code_cells, solution_cells, with_definitions
+from tests.grading.inprocess import grade_in_process, scores_by_question
 
-ROOT = Path(__file__).resolve().parents[2]
+OPTIM_REG = load("optim_reg")
 QUESTIONS = ("momentum", "rmsprop", "adam", "adamw")
-FUNCTIONS = {"momentum": "sgd_momentum_update", "rmsprop": "rmsprop_update", "adam": "adam_update",
-             "adamw": "adamw_update"}  # fmt: skip
-MAX_POINTS = {"momentum": 8.0, "rmsprop": 10.0, "adam": 12.0, "adamw": 10.0}
-
-
-@functools.cache
-def solution_cells() -> tuple[str, ...]:
-    return tuple(code_cells(ROOT / "solutions" / "optim_reg.ipynb"))
+MAX_POINTS = {q: p for q, p in OPTIM_REG.points().items() if q in QUESTIONS}
 
 
 def with_function(source: str) -> tuple[str, ...]:
-    """The solution's code cells with the top-level function that `source` defines replaced by it."""
-    source = textwrap.dedent(source).strip() + "\n"
-    name = ast.parse(source).body[0].name
-    cells = list(solution_cells())
-    for number, cell in enumerate(cells):
-        tree = ast.parse(cell)
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and node.name == name:
-                lines = cell.splitlines(keepends=True)
-                start = (node.decorator_list[0].lineno if node.decorator_list else node.lineno) - 1
-                cells[number] = "".join(lines[:start]) + source + "".join(lines[node.end_lineno :])
-                return tuple(cells)
-    raise LookupError(f"the solution defines no function {name}")
+    return with_definitions(solution_cells(), source)
 
 
 @functools.cache
@@ -66,14 +47,11 @@ def describe(results) -> str:
                      if r.question in QUESTIONS)  # fmt: skip
 
 
-def mistake_name(function: str, kind: str) -> str:
-    table = {
-        "sgd_momentum_update": mo.MOMENTUM_MISTAKES,
-        "rmsprop_update": mo.RMSPROP_MISTAKES,
-        "adam_update": mo.ADAM_MISTAKES,
-        "adamw_update": mo.ADAMW_MISTAKES,
-    }[function]
-    return next(text for text, k in table.items() if k == kind)
+def assert_names_mistake(failed: list[TestResult], mistake_id: str, results) -> None:
+    """Some failed test names the mistake, in its feedback and by id in its result."""
+    text = mo.MISTAKES[mistake_id]
+    named = [r for r in failed if r.mistake is not None and r.mistake.id == mistake_id]
+    assert named and all(f"This is what happens when {text}." in r.feedback for r in named), describe(results)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -92,7 +70,7 @@ def test_solution_gets_full_points():
 
 
 def test_template_gets_nothing():
-    results = grade_in_process(code_cells(ROOT / "student_template" / "optim_reg.ipynb"))
+    results = grade_in_process(code_cells(nbformat.read(OPTIM_REG.template_notebook, as_version=4)))
     for question in QUESTIONS:
         assert scores(results)[question] == (0.0, MAX_POINTS[question])
     feedback = [r.feedback for r in results if r.question in QUESTIONS]
@@ -425,8 +403,7 @@ def test_single_bug_loses_points_only_on_its_question(bug):
     failed = [r for r in results if r.question == question and not r.passed]
     assert all(r.feedback for r in failed)
     if kind is not None:
-        name = mistake_name(FUNCTIONS[question], kind)
-        assert any(f"This is what happens when {name}." in r.feedback for r in failed), describe(results)
+        assert_names_mistake(failed, f"{question}.{kind}", results)
 
 
 EPS_HAT = {
@@ -454,8 +431,7 @@ def test_epsilon_hat_form_fails_only_the_tiny_gradient_test(question):
     failed = [r for r in results if r.question in QUESTIONS and not r.passed]
     assert [r.question for r in failed] == [question], describe(results)
     assert len(failed) == 1 and "tiny gradients" in failed[0].name, describe(results)
-    name = mistake_name(FUNCTIONS[question], "eps_hat")
-    assert f"This is what happens when {name}." in failed[0].feedback, describe(results)
+    assert_names_mistake(failed, f"{question}.eps_hat", results)
 
 
 def test_feedback_names_the_input_and_step():

@@ -1,8 +1,9 @@
 """The grading corpus: the solution notebook with one change each — a real student mistake or a correct alternative.
 
-Each variant is a list of text replacements applied to the solution notebook's code cells; every ``old`` text
-must occur exactly once, so a change to the notebook that invalidates a variant fails loudly. Mistake ids refer
-to ../shared/reference/conventions_and_mistakes.md §4 (bugs) and §5 (correct alternatives).
+Each variant is a list of text replacements applied to the solution notebook's code cells (tests/edit.py); every
+``old`` text must occur exactly once, so a change to the notebook that invalidates a variant fails loudly. Bug names
+follow the project's catalogue of real student mistakes (I = initialization, S = SGD with momentum, R = RMSProp,
+A = Adam/AdamW, D = dropout, E = early stopping).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-SOLUTION = Path(__file__).resolve().parents[2] / "solutions" / "optim_reg.ipynb"
+from tests.edit import notebook_with, solution_cells, with_text
 
 ADAM_DOC = '"""One Adam step at 1-based step number t, with bias correction; returns (param, m, v)."""\n'
 ADAMW_DOC = (
@@ -197,14 +198,10 @@ CORRECT = [
 
 def notebook(variant: Variant) -> nbformat.NotebookNode:
     """The solution notebook with the variant's replacements applied to its code cells."""
-    nb = nbformat.read(SOLUTION, as_version=4)
-    for old, new in variant.replacements:
-        hits = [c for c in nb.cells if c.cell_type == "code" and old in c.source]
-        count = sum(c.source.count(old) for c in hits)
-        if count != 1:
-            raise ValueError(f"{variant.name}: the text to replace occurs {count} times, expected once: {old!r}")
-        hits[0].source = hits[0].source.replace(old, new)
-    return nb
+    try:
+        return notebook_with(with_text(solution_cells(), *variant.replacements))
+    except ValueError as exc:
+        raise ValueError(f"{variant.name}: {exc}") from None
 
 
 def write_corpus(folder: Path) -> dict[str, Variant]:

@@ -21,7 +21,7 @@ import pytest
 import torch
 
 from solutions import optim_reg as ref
-from tests.reference.checking import call_or_fail, expect_value_error
+from tests.assignments.optim_reg.reference.checking import call_or_fail, expect_value_error
 
 Forward = Callable[..., tuple[torch.Tensor, torch.Tensor]]
 Backward = Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]

@@ -24,7 +24,7 @@ import pytest
 import torch
 
 from solutions import optim_reg as ref
-from tests.reference.checking import call_or_fail, expect_value_error
+from tests.assignments.optim_reg.reference.checking import call_or_fail, expect_value_error
 
 Shape = tuple[int, ...]
 Init = Callable[..., torch.Tensor]

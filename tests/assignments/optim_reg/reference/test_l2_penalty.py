@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from solutions import optim_reg as ref
-from tests.reference.checking import call_or_fail
+from tests.assignments.optim_reg.reference.checking import call_or_fail
 
 Penalty = Callable[[Iterable[torch.Tensor], float], torch.Tensor]
 

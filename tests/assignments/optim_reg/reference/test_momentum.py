@@ -21,7 +21,7 @@ import pytest
 import torch
 
 from solutions import optim_reg as ref
-from tests.reference.checking import assert_close_steps, call_or_fail
+from tests.assignments.optim_reg.reference.checking import assert_close_steps, call_or_fail
 
 STEPS = 60
 SHAPES: list[tuple[int, ...]] = [(), (7,), (5, 4), (3, 2, 3, 3)]

@@ -1,15 +1,14 @@
 """Both generated notebooks run top to bottom in a real Jupyter kernel (nbclient + ipykernel)."""
 
 import re
-from pathlib import Path
 
 import pytest
 
+from autograder.assignment import load
 from autograder.authoring.verify import NotebookRun, problems, run_notebook
-from autograder.graders.optim_reg.questions import QUESTIONS
-from autograder.layout import Assignment
 
-OPTIM_REG = Assignment("optim_reg", Path(__file__).resolve().parents[2])
+OPTIM_REG = load("optim_reg")
+QUESTIONS = list(OPTIM_REG.questions)
 PLOTS = 7  # digits preview, init variances, ravine paths, loss curves, ablation, early stopping, part 9
 
 
