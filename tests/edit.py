@@ -26,26 +26,27 @@ def code_cells(nb: nbformat.NotebookNode) -> tuple[str, ...]:
     return tuple(cell.source for cell in nb.cells if cell.cell_type == "code")
 
 
+def _definitions(code: str) -> dict[str, ast.stmt]:
+    try:
+        body = ast.parse(code).body
+    except SyntaxError:
+        return {}
+    return {n.name: n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+
+
 def with_definitions(cells: tuple[str, ...], *sources: str) -> tuple[str, ...]:
-    """The cells with the top-level def or class that each source defines (its first) replaced by the whole source
-    (imports the source starts with included)."""
+    """The cells with, for each source, the one top-level def or class it shares with them replaced by the whole
+    source (its imports and helpers included)."""
     cells = list(cells)
     for source in sources:
         source = textwrap.dedent(source).strip("\n")
-        name = next(n.name for n in ast.parse(source).body if isinstance(n, (ast.FunctionDef, ast.ClassDef)))
-        for i, cell in enumerate(cells):
-            try:
-                tree = ast.parse(cell)
-            except SyntaxError:
-                continue
-            nodes = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == name]
-            if nodes:
-                lines = cell.splitlines()
-                start = min([nodes[0].lineno, *(d.lineno for d in nodes[0].decorator_list)]) - 1
-                cells[i] = "\n".join([*lines[:start], source, *lines[nodes[0].end_lineno :]])
-                break
-        else:
-            raise LookupError(f"the cells define no top-level {name}")
+        found = [(i, node) for i, cell in enumerate(cells) for name, node in _definitions(cell).items()
+                 if name in _definitions(source)]  # fmt: skip
+        if len(found) != 1:
+            raise LookupError(f"the source shares {len(found)} top-level definitions with the cells, expected one")
+        (i, node), lines = found[0], cells[found[0][0]].splitlines()
+        start = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+        cells[i] = "\n".join([*lines[:start], source, *lines[node.end_lineno :]])
     return tuple(cells)
 
 

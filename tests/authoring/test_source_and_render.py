@@ -7,6 +7,7 @@ import pytest
 
 from autograder.authoring.render import (
     ANSWER_PROMPT,
+    CHECKS_METADATA,
     cell_text,
     render_notebook,
     render_reference_module,
@@ -160,3 +161,11 @@ def test_rendered_notebooks_are_valid_and_stable(cells):
     nbformat.validate(nb)
     assert [c.cell_type for c in nb.cells] == ["markdown", "markdown", "code", "code", "markdown", "code"]
     assert nb.metadata.kernelspec.name == "python3"
+
+
+def test_a_checks_cell_gets_the_generated_code_folded_and_cannot_go_without_it():
+    cells = parse_source("```python\nx = 1\n```\n\n```python checks\n```\n")
+    nb = render_notebook(cells, "template", "demo", checks="grader = 1")
+    assert nb.cells[1].source == "grader = 1" and nb.cells[1].metadata == CHECKS_METADATA
+    with pytest.raises(SourceError, match="a checks cell needs the public checks code"):
+        render_notebook(cells, "template", "demo")

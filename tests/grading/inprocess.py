@@ -12,15 +12,19 @@ from autograder.assignment import Assignment, load
 from autograder.grading.implementations import LocalImplementation, reference
 from autograder.grading.plugin import run_graders
 from autograder.grading.results import TestResult
-from autograder.worker.execute import run_cell
+from autograder.worker.execute import CellOutcome, run_cell
+
+
+def run_cells(sources: Iterable[str]) -> tuple[dict, list[CellOutcome]]:
+    """Run trusted cells here, as the worker runs them: the namespace they leave, and each cell's outcome."""
+    namespace: dict = {"__name__": "__main__"}
+    return namespace, [run_cell(source, namespace, number) for number, source in enumerate(sources, start=1)]
 
 
 def in_process(sources: Iterable[str], assignment: Assignment) -> LocalImplementation:
     """A trusted notebook's namespace, its cells run here, with its code for the static forbidden-name scan."""
     sources = list(sources)
-    namespace: dict = {"__name__": "__main__"}
-    for number, source in enumerate(sources, start=1):
-        run_cell(source, namespace, number)
+    namespace, _ = run_cells(sources)
     return LocalImplementation(namespace, assignment, source="\n\n".join(sources))
 
 

@@ -40,7 +40,7 @@ def test_a_broken_batch_finishes_and_each_result_says_what_happened(tmp_path):
     snooping = nbformat.from_dict(nb)
     snooping.cells.append(
         nbformat.v4.new_code_cell(
-            "import sys\nif [m for m in sys.modules if m.startswith(('solutions', 'autograder.graders'))]:\n"
+            "import sys\nif [m for m in sys.modules if m.startswith(('solutions', 'assignments.optim_reg.graders'))]:\n"
             "    def l2_penalty(params, lam):\n        return torch.zeros(())"
         )
     )

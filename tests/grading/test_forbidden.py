@@ -1,12 +1,12 @@
 """Calls to library versions of what students must write are found in the source and caught at run time."""
 
-import torch
-
-from autograder.graders.optim_reg.questions import forbidden_references
-from autograder.grading.implementations import run_probe
-from autograder.probes import probe
-from autograder.probes.convert import to_array
+from autograder.assignment import load
+from autograder.grading.forbidden import forbidden_references
+from autograder.probes.run import run_probe
 from autograder.worker.execute import run_cell
+from tests.calls import ASSIGNMENT as CALLS
+
+OPTIM_REG = load("optim_reg")
 
 
 def test_static_scan_resolves_aliases_per_question():
@@ -20,7 +20,7 @@ def test_static_scan_resolves_aliases_per_question():
         "def sgd_momentum_update(p, g, v, lr=0.01, beta=0.9):\n    return p - lr * v, torch.bernoulli(v)\n"
         "def helper():\n    return torch.optim.SGD\n"
     )
-    assert forbidden_references(source) == {
+    assert forbidden_references(source, OPTIM_REG) == {
         "adam": ["torch.optim.Adam"],
         "dropout": ["torch.nn.functional.dropout", "torch.nn.Dropout"],
         "init": ["torch.nn.init.kaiming_normal_"],
@@ -29,15 +29,8 @@ def test_static_scan_resolves_aliases_per_question():
 
 def test_subclassing_optimizer_and_unparsable_sources_are_fine():
     source = "import torch\nclass EarlyStopping(torch.optim.Optimizer):\n    pass\n"
-    assert forbidden_references(source) == {}
-    assert forbidden_references("def f(:\n") == {}
-
-
-@probe
-def forbidden_test_adam(ns) -> dict:
-    p = torch.zeros(3)
-    out = ns["adam_update"](p.clone(), torch.ones(3), torch.zeros(3), torch.zeros(3), 1)
-    return {"p": to_array(out[0], "param")}
+    assert forbidden_references(source, OPTIM_REG) == {}
+    assert forbidden_references("def f(:\n", OPTIM_REG) == {}
 
 
 def test_calls_from_student_code_are_recorded_at_run_time_but_torch_internals_are_not():
@@ -49,10 +42,10 @@ def test_calls_from_student_code_are_recorded_at_run_time_but_torch_internals_ar
         "    opt.step()\n    torch.nn.Linear(3, 3)\n    return p.detach(), m, v\n"
     )
     assert run_cell(cell, namespace, 1).status == "ok"
-    outcome = run_probe(namespace, "forbidden_test_adam", {})
-    assert outcome["forbidden"] == ["torch.optim.Adam"]
-    assert "result" in outcome
+    outcome = run_probe(CALLS, namespace, "forbidden_test_adam", {})
+    assert outcome.forbidden == ("torch.optim.Adam",)
+    assert outcome.error is None and "p" in outcome.result
 
     from solutions import optim_reg
 
-    assert run_probe(vars(optim_reg), "forbidden_test_adam", {})["forbidden"] == []
+    assert run_probe(CALLS, vars(optim_reg), "forbidden_test_adam", {}).forbidden == ()

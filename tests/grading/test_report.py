@@ -3,36 +3,57 @@
 import csv
 import json
 
-from autograder.grading.plugin import TestResult
-from autograder.grading.report import SubmissionResult, results_json, write_grades, write_results
+from autograder.assignment import load
+from autograder.grading.api import Mistake
+from autograder.grading.report import results_json, write_grades, write_results
+from autograder.grading.results import SubmissionResult, TestResult
+from autograder.worker.execute import CellOutcome
 
 MAX = {"init": 2.0, "adam": 3.0}
+ASSIGNMENT = load("optim_reg")
+EPS_INSIDE = Mistake("adam.eps_inside", "eps is added inside the square root")
 
 
 def sample() -> SubmissionResult:
     tests = [
         TestResult("init", "fans of a conv shape", 2.0, 2.0, "visible"),
         TestResult("adam", "one step", 1.0, 1.0, "visible"),
-        TestResult("adam", "tiny gradients", 0.0, 2.0, "after_published", "eps is added inside the square root"),
-    ]
-    cells = [{"cell": 3, "status": "error", "error_type": "NameError", "message": "NameError (line 2): name 'x'"}]
+        TestResult("adam", "tiny gradients", 0.0, 2.0, "after_published", "eps is added inside the square root",
+                   mistake=EPS_INSIDE),
+    ]  # fmt: skip
+    cells = [CellOutcome(3, "error", "NameError", "NameError (line 2): name 'x'")]
     return SubmissionResult("alice", tests, cells, seconds=1.234)
 
 
+def results(result: SubmissionResult) -> dict:
+    return results_json(result, MAX, ASSIGNMENT)
+
+
 def test_results_json_has_gradescope_fields_and_visibility():
-    data = results_json(sample(), MAX)
+    data = results(sample())
     assert data["score"] == 3.0 and data["execution_time"] == 1.23
     assert data["stdout_visibility"] == "hidden"
     hidden = data["tests"][2]
     assert hidden == {
         "name": "[adam] tiny gradients", "number": "2.3", "score": 0.0, "max_score": 2.0, "status": "failed",
         "output": "eps is added inside the square root", "visibility": "after_published", "tags": ["adam"],
+        "extra_data": {"question": "adam", "mistake": {"id": "adam.eps_inside", "text": EPS_INSIDE.text}},
     }  # fmt: skip
+    assert data["tests"][0]["extra_data"] == {"question": "init"}, "no mistake when none was recognised"
     assert {t["visibility"] for t in data["tests"][:2]} == {"visible"}
+    assert data["extra_data"]["assignment"] == "optim_reg"
+    assert data["extra_data"]["cells"] == [
+        {"cell": 3, "status": "error", "error_type": "NameError", "message": "NameError (line 2): name 'x'"}
+    ]
+
+
+def test_a_submission_result_survives_its_json_form():
+    result = sample()
+    assert SubmissionResult.from_json(json.loads(json.dumps(result.to_json()))) == result
 
 
 def test_summary_tells_public_checks_and_failing_cells_but_not_hidden_scores_before_publishing():
-    output = results_json(sample(), MAX)["output"]
+    output = results(sample())["output"]
     assert output.startswith("Public checks: 3/3 points.\nEvery public check passed.")
     assert "Code cell 3: NameError" in output
     assert (
@@ -45,7 +66,7 @@ def test_without_hidden_tests_the_summary_gives_the_score_and_where_points_were_
     result = sample()
     result.tests = [t for t in result.tests if t.visibility == "visible"]
     result.tests[1].points = 0.0
-    output = results_json(result, MAX)["output"]
+    output = results(result)["output"]
     assert output.startswith("Score 2/5.\nPoints were lost on [adam]")
 
 
@@ -54,21 +75,21 @@ def test_a_worker_that_stopped_part_way_is_explained():
     result.stopped = "the worker running your notebook stopped responding"
     assert (
         "Grading stopped early: the worker running your notebook stopped responding"
-        in results_json(result, MAX)["output"]
+        in results(result)["output"]
     )
 
 
 def test_an_ungradable_submission_gets_zero_and_the_reason():
-    data = results_json(SubmissionResult("bob", problem="The file is empty."), MAX)
+    data = results(SubmissionResult("bob", problem="The file is empty."))
     assert data["score"] == 0 and data["tests"] == []
     assert data["output"] == "Score 0/5: this submission could not be graded. The file is empty."
 
 
 def test_grades_csv_layout(tmp_path):
-    results = [sample(), SubmissionResult("bob", problem="The file is empty.")]
-    for r in results:
-        write_results(tmp_path, r, MAX)
-    write_grades(tmp_path / "grades.csv", results, MAX)
+    graded = [sample(), SubmissionResult("bob", problem="The file is empty.")]
+    for r in graded:
+        write_results(tmp_path, r, MAX, ASSIGNMENT)
+    write_grades(tmp_path / "grades.csv", graded, MAX)
     rows = list(csv.reader((tmp_path / "grades.csv").open()))
     assert rows == [
         ["submission", "init", "adam", "total", "max_total"],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import os
 import shutil
@@ -23,7 +24,9 @@ from pathlib import Path
 
 import jsonschema
 
+from autograder.assignment import Assignment, load
 from autograder.grading import reference_cache
+from autograder.integrations.wheel import build_wheel
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads(Path(__file__).with_name("gradescope_results.schema.json").read_text(encoding="utf-8"))
@@ -77,19 +80,30 @@ def make_root(parent: Path, autograder_zip: Path, submission: dict[str, bytes]) 
     return root
 
 
-def environment(root: Path, python: str = sys.executable, cache: Path | None = None) -> dict[str, str]:
-    """run_autograder's environment: the test's Python (with this repository importable) instead of the venv, and
-    the given reference cache (default: the user's) instead of the one setup.sh fills."""
-    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+def built_zip(kind: str, assignment: Assignment, out: Path) -> Path:
+    """The assignment's ``kind`` ("gradescope" or "otter") zip, as `autograder build` writes it, in ``out``."""
+    build = importlib.import_module(f"autograder.integrations.{kind}.build").build_zip
+    with tempfile.TemporaryDirectory(prefix="wheel-") as tmp:
+        return build(assignment, out, build_wheel(assignment, Path(tmp)))
+
+
+def environment(
+    root: Path, python: str = sys.executable, cache: Path | None = None, roots: tuple[Path, ...] = ()
+) -> dict[str, str]:
+    """run_autograder's environment: the test's Python (with this repository, and any other course ``roots``,
+    importable) instead of the venv, and the given reference cache (default: the user's) instead of setup.sh's."""
+    path = os.pathsep.join(filter(None, [*map(str, roots), str(REPO), os.environ.get("PYTHONPATH")]))
     return {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": python, "PYTHONPATH": path,
             "AUTOGRADER_CACHE": str(cache or reference_cache.cache_dir())}  # fmt: skip
 
 
-def run_autograder(root: Path, python: str = sys.executable) -> tuple[dict, subprocess.CompletedProcess]:
+def run_autograder(
+    root: Path, python: str = sys.executable, roots: tuple[Path, ...] = ()
+) -> tuple[dict, subprocess.CompletedProcess]:
     """Run ``root/run_autograder`` as Gradescope does (its own process, cwd = root); the schema-valid results."""
     done = subprocess.run(
-        [str(root / "run_autograder")], check=False, cwd=root, env=environment(root, python), capture_output=True, text=True,
-        timeout=600,
+        [str(root / "run_autograder")], check=False, cwd=root, env=environment(root, python, roots=roots),
+        capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
     jsonschema.validate(results, SCHEMA)
@@ -151,12 +165,10 @@ def _warm(parent: Path, autograder_zip: Path, cache: Path) -> None:
 def measure(limits: bool, runs: int) -> None:
     """Print the wall time and peak tree PSS of Gradescope runs of the solution, without and with the reference
     cache that setup.sh fills; the range over ``runs`` fresh containers of each (the peak varies between runs)."""
-    from autograder.integrations.gradescope.build import build_zip
-
     where = "in cgroups limited to 0.5 CPU and 768 MB" if limits else "on this machine, unlimited"
     with tempfile.TemporaryDirectory(prefix="gradescope-measure-") as tmp:
         work = Path(tmp)
-        autograder_zip = build_zip(REPO, work / "dist", "optim_reg")
+        autograder_zip = built_zip("gradescope", load("optim_reg"), work / "dist")
         for label, warmed in (
             ("no reference cache", False),
             ("reference cache from setup.sh (as on Gradescope)", True),

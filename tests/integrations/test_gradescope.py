@@ -17,34 +17,27 @@ import jsonschema
 import nbformat
 import pytest
 
-from autograder.cli import main
+from autograder.assignment import choose, load
+from autograder.integrations import wheel as wheels
 from autograder.integrations.gradescope import run
-from autograder.integrations.gradescope.build import VENV, build_zip
-from tests.corpus.variants import BUGS, notebook
-from tests.integrations.gradescope_container import REPO, SCHEMA, make_root, run_autograder
+from autograder.integrations.gradescope.build import VENV
+from tests.assignments.optim_reg.corpus.variants import BUGS, notebook
+from tests.integrations.gradescope_container import REPO, SCHEMA, built_zip, make_root, run_autograder
 
-SOLUTION = (REPO / "solutions/optim_reg.ipynb").read_bytes()
-TEMPLATE = (REPO / "student_template/optim_reg.ipynb").read_bytes()
+OPTIM_REG = load("optim_reg")
+SOLUTION = OPTIM_REG.solution_notebook.read_bytes()
+TEMPLATE = OPTIM_REG.template_notebook.read_bytes()
 
 
 @pytest.fixture(scope="module")
 def autograder_zip(tmp_path_factory) -> Path:
-    return build_zip(REPO, tmp_path_factory.mktemp("dist"), "optim_reg")
+    return built_zip("gradescope", OPTIM_REG, tmp_path_factory.mktemp("dist"))
 
 
-def test_autograder_build_writes_the_zip_under_out(tmp_path, capsys):
-    root = tmp_path / "repo"
-    for name in ("assignments", "autograder", "solutions"):
-        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(REPO / name, root / name)
-    assert main(["build", "--root", str(root), "--out", str(tmp_path / "out")]) == 0
-    assert f"optim_reg: wrote {tmp_path / 'out/optim_reg/gradescope/autograder.zip'}" in capsys.readouterr().out
-    shutil.rmtree(tmp_path / "out")
-    (root / "pyproject.toml").unlink()
-    assert main(["build", "--root", str(root), "--out", str(tmp_path / "out")]) == 0
-    assert "the Gradescope zip was not built" in capsys.readouterr().out
-    assert not (tmp_path / "out/optim_reg/gradescope").exists()
+def test_without_the_engine_s_source_the_zips_are_not_built_and_the_line_says_why(tmp_path, monkeypatch):
+    monkeypatch.setattr(wheels, "ENGINE_ROOT", tmp_path)  # a checkout without pyproject.toml
+    lines = wheels.zips_report(OPTIM_REG, lambda wheel: pytest.fail("no wheel, no zips"))
+    assert len(lines) == 1 and lines[0].startswith("the zips were not built") and "pip install -e ." in lines[0]
 
 
 def mode(path: Path) -> int:
@@ -61,9 +54,11 @@ def test_zip_holds_the_two_scripts_at_its_root_and_the_wheel_with_graders_and_re
         setup = archive.read("setup.sh").decode()
         with archive.open(wheel) as inner, zipfile.ZipFile(inner) as installed:
             packaged = set(installed.namelist())
-    assert {"autograder/graders/pytest.ini", "autograder/graders/optim_reg/test_adam.py", "solutions/optim_reg.py",
-            "autograder/integrations/gradescope/run.py"} <= packaged  # fmt: skip
-    assert f'"$root/source/{wheel}"' in setup and "@" not in setup
+    assert {"autograder/grading/pytest.ini", "assignments/optim_reg/graders/test_adam.py", "solutions/optim_reg.py",
+            "assignments/optim_reg/notebook.md", "autograder/integrations/gradescope/run.py"} <= packaged  # fmt: skip
+    assert {n.split("/")[1] for n in packaged if n.startswith(("assignments/", "solutions/"))} == {
+        "optim_reg", "optim_reg.py"}, "the wheel carries this assignment only"  # fmt: skip
+    assert f'"$root/source/{wheel}"' in setup and "@" not in setup and "--assignment optim_reg" in setup
 
 
 def test_the_bundled_wheel_alone_grades_the_solution(autograder_zip, tmp_path):
@@ -97,7 +92,7 @@ echo "$(basename "$0") $*" >> "$FAKE_LOG"
 case "$(basename "$0") $1 $2" in
     "python3 -m venv") mkdir -p "$3/bin" && cp "$0" "$3/bin/pip" && cp "$0" "$3/bin/python" ;;
     "python -m autograder.integrations.gradescope.run") mkdir -p "$AUTOGRADER_CACHE" && touch "$AUTOGRADER_CACHE/ref" ;;
-    "python -c "*) mkdir -p "$FAKE_SITE/autograder/graders" "$FAKE_SITE/solutions" && echo "$FAKE_SITE" ;;
+    "python -c "*) mkdir -p "$FAKE_SITE/assignments" "$FAKE_SITE/solutions" && echo "$FAKE_SITE" ;;
 esac
 """
 
@@ -133,10 +128,11 @@ def test_setup_installs_cpu_torch_then_the_bundled_wheel_in_a_venv_and_locks_sec
     assert log[5].startswith("python -m autograder.integrations.gradescope.run --root /"), (
         "the reference cache is warmed"
     )
+    assert log[5].endswith("--assignment optim_reg"), "with the zip's own assignment"
     for secret in (
         root / "source",
         tmp_path / "cache",
-        tmp_path / "site/autograder/graders",
+        tmp_path / "site/assignments",
         tmp_path / "site/solutions",
     ):
         assert mode(secret) & 0o077 == 0, f"{secret} is readable by other users"
@@ -156,12 +152,12 @@ def test_a_grader_that_dies_still_leaves_a_valid_results_json(autograder_zip, tm
 
 
 def test_a_grader_that_raises_writes_results_that_say_so_and_logs_the_traceback(tmp_path, monkeypatch, capsys):
-    def broken(root: Path, assignment: str) -> dict:
+    def broken(root: Path, assignment) -> dict:
         raise RuntimeError("the hidden graders could not run")
 
     monkeypatch.setattr(run, "grade", broken)
     (tmp_path / "submission_metadata.json").write_text("{}")
-    assert run.main(["--root", str(tmp_path)]) == 0
+    assert run.main(["--root", str(tmp_path), "--assignment", "optim_reg"]) == 0
     results = json.loads((tmp_path / "results/results.json").read_text())
     jsonschema.validate(results, SCHEMA)
     assert results["score"] == 0 and results["output"] == run.GRADER_FAILED
@@ -280,3 +276,21 @@ def test_the_schema_needs_a_score_at_the_top_or_on_every_test():
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(unscored, SCHEMA)
     jsonschema.validate(unscored | {"tests": SPEC_EXAMPLE["tests"][1:]}, SCHEMA)
+
+
+def test_a_second_assignment_added_by_folders_grades_through_the_same_runner(tmp_path):
+    """The fixture course's toy assignment: its own zip (its graders only), graded by the same runner."""
+    toy = choose("toy", REPO / "tests/fixtures/course")
+    toy_zip = built_zip("gradescope", toy, tmp_path / "dist")
+    with zipfile.ZipFile(toy_zip) as archive:
+        assert "--assignment toy" in archive.read("run_autograder").decode()
+    wrong = nbformat.read(toy.solution_notebook, as_version=4)
+    (cell,) = [c for c in wrong.cells if "def relu" in c.source]
+    cell.source = cell.source.replace("torch.where(x > 0, x, torch.zeros_like(x))", "x.abs()")
+    for name, notebook_text, score in (("solution", toy.solution_notebook.read_text(), 5), ("abs", nbformat.writes(wrong), 3)):
+        root = make_root(tmp_path / name, toy_zip, {"toy.ipynb": notebook_text.encode()})
+        results, done = run_autograder(root, roots=(toy.root,))
+        assert results["score"] == score, done.stdout + done.stderr
+        assert results["extra_data"]["assignment"] == "toy"
+    mistakes = [t["extra_data"].get("mistake") for t in results["tests"] if t["score"] < t["max_score"]]
+    assert mistakes == [{"id": "relu.abs", "text": "it returns |x| instead of max(x, 0)"}] * 2

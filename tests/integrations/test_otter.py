@@ -3,7 +3,6 @@
 `otter grade` needs a Docker engine, which CI lacks; everything it reads from the zip is checked here instead.
 """
 
-import csv
 import json
 import os
 import subprocess
@@ -15,16 +14,18 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.cli import main
-from autograder.graders.optim_reg.questions import QUESTIONS
+from autograder.assignment import choose, load
 from autograder.integrations.gradescope.build import TORCH_VERSION
-from autograder.integrations.otter.build import build_zip, build_zip_report
-from autograder.integrations.otter.otter_tests import grader_tests
-from tests.corpus.variants import BUGS, Variant, bug, notebook
+from tests.assignments.optim_reg.corpus.variants import BUGS, Variant, bug, notebook
+from tests.grades import read_grades
+from tests.integrations.gradescope_container import built_zip
 
 pytest.importorskip("otter", reason="the otter extra is not installed: pip install -e '.[otter]'")
 
 REPO = Path(__file__).resolve().parents[2]
+FIXTURE = REPO / "tests/fixtures/course"
+OPTIM_REG = load("optim_reg")
+QUESTIONS = list(OPTIM_REG.questions)
 ONE_BUG = ["I1-fans-swapped", "A1-no-bias-correction", "D13-modifies-input", "E1-weights-aliased"]
 HE_NORMAL = "    return torch.empty(tuple(shape), dtype=torch.float32).normal_(0.0, s, generator=generator)\n"
 # Honest shortcuts SPEC forbids: otter must take [init]'s credit away too, whether the call is in the graded function
@@ -52,7 +53,7 @@ LIBRARY_INIT = [
 
 @pytest.fixture(scope="module")
 def otter_zip(tmp_path_factory) -> Path:
-    return build_zip(REPO, tmp_path_factory.mktemp("dist"), "optim_reg")
+    return built_zip("otter", OPTIM_REG, tmp_path_factory.mktemp("dist"))
 
 
 def read(archive_path: Path, name: str) -> str:
@@ -98,8 +99,8 @@ def test_each_grader_test_is_one_otter_case_with_its_points_and_visibility(otter
         assert parsed.name == question
         got = [(case.name, case.points, case.hidden) for case in parsed.test_cases]
         want = [
-            (name, weight.points, weight.visibility != "visible")
-            for name, weight in grader_tests("optim_reg", question)
+            (name, scoring.points, scoring.visibility != "visible")
+            for name, scoring in OPTIM_REG.grader_tests(question)
         ]
         assert got == want
 
@@ -111,23 +112,25 @@ def test_each_grader_test_is_one_otter_case_with_its_points_and_visibility(otter
 def submissions(tmp_path_factory) -> dict[str, Variant | None]:
     folder = tmp_path_factory.mktemp("submissions")
     variants: dict[str, Variant | None] = {"solution": None, "template": None}
-    (folder / "solution.ipynb").write_bytes((REPO / "solutions/optim_reg.ipynb").read_bytes())
-    (folder / "template.ipynb").write_bytes((REPO / "student_template/optim_reg.ipynb").read_bytes())
+    (folder / "solution.ipynb").write_bytes(OPTIM_REG.solution_notebook.read_bytes())
+    (folder / "template.ipynb").write_bytes(OPTIM_REG.template_notebook.read_bytes())
     for variant in [*(v for v in BUGS if v.name in ONE_BUG), *LIBRARY_INIT]:
         nbformat.write(notebook(variant), folder / f"{variant.name}.ipynb")
         variants[variant.name] = variant
     return folder, variants
 
 
-def otter_run(otter_zip: Path, path: Path, out: Path) -> dict[str, float]:
-    """Per-question points from the real `otter run` (this package importable in its kernel, as installed)."""
+def otter_run(otter_zip: Path, path: Path, out: Path, root: Path = REPO) -> dict[str, float]:
+    """Per-question points from the real `otter run` (this package, and the course ``root``, importable in its
+    kernel, as installed)."""
     out.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}  # two runs at once share 2 cores
+    path_entries = os.pathsep.join(dict.fromkeys([str(root), str(REPO)]))
+    env = {**os.environ, "PYTHONPATH": path_entries, "OMP_NUM_THREADS": "1"}  # two runs at once share 2 cores
     command = [sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(otter_zip), "-o", str(out), str(path)]
     done = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=600, cwd=out)
     assert (out / "results.json").exists(), done.stdout[-3000:] + done.stderr[-3000:]
     tests = json.loads((out / "results.json").read_text())["tests"]
-    return {t["name"]: t["score"] for t in tests if t["name"] in QUESTIONS}
+    return {t["name"]: t["score"] for t in tests}
 
 
 @pytest.fixture(scope="module")
@@ -141,8 +144,8 @@ def both_grades(submissions, otter_zip, tmp_path_factory) -> dict[str, tuple[dic
     command = [sys.executable, "-m", "autograder.cli", "grade", str(folder), "--out", str(graded), "--jobs", "2"]
     done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    rows = {row["submission"]: row for row in csv.DictReader((graded / "grades.csv").open())}
-    return {name: (otter[name], {q: float(rows[name][q]) for q in QUESTIONS}) for name in variants}
+    rows = read_grades(graded)
+    return {name: (otter[name], {q: rows[name][q] for q in QUESTIONS}) for name in variants}
 
 
 def test_otter_run_gives_the_solution_full_marks_and_the_template_zero(both_grades):
@@ -160,12 +163,20 @@ def test_otter_run_gives_every_notebook_the_points_autograder_grade_gives(both_g
             assert otter[variants[name].question] < QUESTION_MAX[variants[name].question], name
 
 
-QUESTION_MAX = {q: sum(w.points for _, w in grader_tests("optim_reg", q)) for q in QUESTIONS}
+QUESTION_MAX = OPTIM_REG.points()
 
 
-def test_autograder_build_writes_the_otter_zip_under_out_or_says_why_not(tmp_path, capsys):
-    assert main(["build", "--root", str(REPO), "--out", str(tmp_path / "out")]) == 0
-    assert f"optim_reg: wrote {tmp_path / 'out/optim_reg/otter/autograder.zip'}" in capsys.readouterr().out
-    report = build_zip_report(tmp_path, tmp_path / "elsewhere", "optim_reg")
-    assert report.startswith("the otter zip was not built (No such file or directory:") and "--root" in report
-    assert not (tmp_path / "elsewhere").exists()
+def test_a_second_assignment_added_by_folders_runs_under_otter_like_under_autograder_grade(tmp_path):
+    """The fixture course's toy assignment: its own zip, graders and probes, through the same kernel code."""
+    toy = choose("toy", FIXTURE)
+    toy_zip = built_zip("otter", toy, tmp_path / "dist")
+    assert read(toy_zip, "tests/relu.py").count("@test_case(") == 2
+    wrong = nbformat.read(toy.solution_notebook, as_version=4)
+    (cell,) = [c for c in wrong.cells if "def relu" in c.source]
+    cell.source = cell.source.replace("torch.where(x > 0, x, torch.zeros_like(x))", "x.abs()")
+    nbformat.write(wrong, tmp_path / "abs.ipynb")
+    got = {
+        name: otter_run(toy_zip, path, tmp_path / name, root=FIXTURE)
+        for name, path in (("solution", toy.solution_notebook), ("abs", tmp_path / "abs.ipynb"))
+    }
+    assert got == {"solution": {"scale": 3.0, "relu": 2.0}, "abs": {"scale": 3.0, "relu": 0.0}}

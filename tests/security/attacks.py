@@ -88,12 +88,12 @@ for root in sorted(roots, key=len, reverse=True):
 """
 
 _GC = """
-found = any(name.startswith(('solutions', 'autograder.graders')) for name in sys.modules)
+found = any(name.startswith(('solutions', 'assignments.optim_reg.graders')) for name in sys.modules)
 for obj in gc.get_objects():
     try:
         module = getattr(obj, '__module__', None) or getattr(obj, '__name__', '')
         code = getattr(obj, '__code__', None)
-        if isinstance(module, str) and module.startswith(('solutions', 'autograder.graders')):
+        if isinstance(module, str) and module.startswith(('solutions', 'assignments.optim_reg.graders')):
             found = True
         if code is not None and ('solutions' in code.co_filename or 'graders' in code.co_filename):
             found = True
@@ -102,7 +102,7 @@ for obj in gc.get_objects():
 """
 
 _IMPORT = """
-for name in ('solutions.optim_reg', 'solutions', 'autograder.graders.optim_reg.test_adam'):
+for name in ('solutions.optim_reg', 'solutions', 'assignments.optim_reg.graders.test_adam'):
     try:
         __import__(name)
         found = True

@@ -82,7 +82,7 @@ def _grade(mode: str) -> Graded:
     if mode == "unprivileged" and os.geteuid() == 0:
         for path in [base, *base.rglob("*")]:
             os.chown(path, NOBODY, NOBODY)
-    watched = [batch, out / "other-course.csv", ROOT / "solutions", ROOT / "autograder" / "graders"]
+    watched = [batch, out / "other-course.csv", ROOT / "solutions", ROOT / "assignments"]
     before = _digest(watched)
     command = [sys.executable, "-m", "autograder.cli", "grade", str(batch), "--out", str(out), "--jobs", "2",
                "--cell-timeout", "3", "--call-timeout", "10", "--submission-timeout", "120"]  # fmt: skip

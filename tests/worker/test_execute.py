@@ -1,6 +1,5 @@
 """Cells run with IPython's semantics: magics transformed, shell never run, errors kept, experiments skipped."""
 
-from pathlib import Path
 
 import pytest
 
@@ -59,13 +58,11 @@ def test_experiment_cells_run_only_imports_definitions_and_literals():
     assert ns["f"](1) == 2.0 and "math" in ns and "result" not in ns
 
 
-@pytest.mark.parametrize("notebook", ["solutions/optim_reg.ipynb"])
-def test_the_solution_notebook_defines_every_name_quickly(notebook):
-    from tests.grading.inprocess import code_cells
+def test_the_solution_notebook_defines_every_name_quickly():
+    from tests.edit import solution_cells
+    from tests.grading.inprocess import run_cells
 
-    root = Path(__file__).resolve().parents[2]
-    ns: dict = {}
-    outcomes = [run_cell(s, ns, i) for i, s in enumerate(code_cells(root / notebook), start=1)]
+    ns, outcomes = run_cells(solution_cells("optim_reg"))
     assert [o for o in outcomes if o.status == "error"] == []
     assert {"adam_update", "Dropout", "EarlyStopping", "he_normal"} <= ns.keys()
 

@@ -9,25 +9,27 @@ import torch
 
 from autograder.grading.implementations import StudentError
 from autograder.grading.remote import RemoteSubmission
-from autograder.probes import probe
-from autograder.probes.convert import to_array
+from autograder.limits import Limits
 from autograder.worker.sandbox import plan
-from autograder.worker.session import Limits
 from autograder.worker.zygote import Zygote, close_all, warm_up
+from tests.calls import ASSIGNMENT as CALLS
 
-LIMITS = Limits(cell=1.0, probe=1.0, submission=60.0)
+LIMITS = Limits(cell=1.0, call=1.0, submission=60.0)
 
 
-@probe
-def worker_test_call(ns, name: str, x: list[float]) -> dict:
-    return {"out": to_array(ns[name](torch.tensor(x)), name)}
+def call(sub: RemoteSubmission, name: str, x: list[float]) -> list[float]:
+    """What the cells' function `name` returned in the worker, or StudentError saying why it did not."""
+    outcome = sub.probe("worker_test_call", name=name, x=x)
+    if outcome.error is not None:
+        raise StudentError(outcome.error)
+    return outcome.result["out"].tolist()
 
 
 @pytest.fixture(scope="module")
 def zygote():
-    warm_up()
+    warm_up(CALLS)
     (sandbox,) = plan()
-    z = Zygote(sandbox)
+    z = Zygote(sandbox, CALLS)
     yield z
     close_all([z])
     shutil.rmtree(sandbox.work_root)
@@ -56,12 +58,12 @@ def test_endless_and_exiting_cells_are_skipped_and_later_cells_still_count(zygot
     ]
     sub = RemoteSubmission(zygote, cells, LIMITS)
     try:
-        statuses = [c["status"] for c in sub.cell_outcomes]
+        statuses = [c.status for c in sub.cell_outcomes]
         assert statuses == ["ok", "timeout", "timeout", "crashed", "ok"]
-        assert "longer than 1 s" in sub.cell_outcomes[1]["message"]
-        assert "ended its process" in sub.cell_outcomes[3]["message"]
-        assert sub.probe("worker_test_call", name="double", x=[1.0])["out"].tolist() == [2.0]
-        assert sub.probe("worker_test_call", name="triple", x=[1.0])["out"].tolist() == [3.0]
+        assert "longer than 1 s" in sub.cell_outcomes[1].message
+        assert "ended its process" in sub.cell_outcomes[3].message
+        assert call(sub, "double", [1.0]) == [2.0]
+        assert call(sub, "triple", [1.0]) == [3.0]
     finally:
         sub.close()
 
@@ -73,17 +75,17 @@ def test_honest_cells_share_one_fork_and_a_failed_cell_is_replayed_around(zygote
                "last = os.getpid()", pids, "def count(x):\n    return x + runs"]  # fmt: skip
     sub = RemoteSubmission(zygote, honest, LIMITS)
     try:
-        first, last = sub.probe("worker_test_call", name="pids", x=[0.0])["out"].tolist()
+        first, last = call(sub, "pids", [0.0])
         assert first == last  # one fork ran every cell: no fork per cell for honest notebooks
     finally:
         sub.close()
     sub = RemoteSubmission(zygote, failing, LIMITS)
     try:
-        assert [c["status"] for c in sub.cell_outcomes] == ["ok", "crashed", "ok", "ok", "ok"]
-        assert "exit code 3" in sub.cell_outcomes[1]["message"]
-        first, last = sub.probe("worker_test_call", name="pids", x=[0.0])["out"].tolist()
+        assert [c.status for c in sub.cell_outcomes] == ["ok", "crashed", "ok", "ok", "ok"]
+        assert "exit code 3" in sub.cell_outcomes[1].message
+        first, last = call(sub, "pids", [0.0])
         assert first != last  # after the failure, a fork per cell
-        assert sub.probe("worker_test_call", name="count", x=[0.0])["out"].tolist() == [1.0]  # replayed from scratch
+        assert call(sub, "count", [0.0]) == [1.0]  # replayed from scratch
     finally:
         sub.close()
 
@@ -98,14 +100,14 @@ def test_a_call_that_hangs_or_crashes_costs_only_that_call(zygote):
     sub = RemoteSubmission(zygote, cells, LIMITS)
     try:
         with pytest.raises(StudentError, match="did not finish within 1 s"):
-            sub.probe("worker_test_call", name="spin", x=[1.0])
+            call(sub, "spin", [1.0])
         with pytest.raises(StudentError, match="ended the worker process"):
-            sub.probe("worker_test_call", name="die", x=[1.0])
+            call(sub, "die", [1.0])
         with pytest.raises(StudentError, match=r"raised ValueError \(line 10 of boom\): bad input"):
-            sub.probe("worker_test_call", name="boom", x=[1.0])
+            call(sub, "boom", [1.0])
         with pytest.raises(StudentError, match="missing is not defined at the top level"):
-            sub.probe("worker_test_call", name="missing", x=[1.0])
-        assert sub.probe("worker_test_call", name="fine", x=[1.0])["out"].tolist() == [2.0]
+            call(sub, "missing", [1.0])
+        assert call(sub, "fine", [1.0]) == [2.0]
     finally:
         sub.close()
 
@@ -114,10 +116,10 @@ def test_state_changed_while_one_question_is_probed_never_reaches_the_next(zygot
     cells = ["counter = [0]\ndef bump(x):\n    counter[0] += 1\n    return x * 0 + counter[0]"]
     sub = RemoteSubmission(zygote, cells, LIMITS)
     try:
-        calls = [sub.probe("worker_test_call", name="bump", x=[0.0])["out"].tolist() for _ in range(2)]
+        calls = [call(sub, "bump", [0.0]) for _ in range(2)]
         assert calls == [[1.0], [2.0]], "probes of one question share one worker, in order"
         sub.fresh()
-        assert sub.probe("worker_test_call", name="bump", x=[0.0])["out"].tolist() == [1.0]
+        assert call(sub, "bump", [0.0]) == [1.0]
     finally:
         sub.close()
 
@@ -127,10 +129,10 @@ def test_after_a_hung_call_the_next_call_starts_from_the_state_after_the_cells(z
              "    return x * 0 + counter[0]"]  # fmt: skip
     sub = RemoteSubmission(zygote, cells, LIMITS)
     try:
-        assert sub.probe("worker_test_call", name="bump_then_hang", x=[0.0])["out"].tolist() == [1.0]
+        assert call(sub, "bump_then_hang", [0.0]) == [1.0]
         with pytest.raises(StudentError, match="did not finish"):
-            sub.probe("worker_test_call", name="bump_then_hang", x=[0.0])
-        assert sub.probe("worker_test_call", name="bump_then_hang", x=[0.0])["out"].tolist() == [1.0]
+            call(sub, "bump_then_hang", [0.0])
+        assert call(sub, "bump_then_hang", [0.0]) == [1.0]
     finally:
         sub.close()
 
@@ -155,8 +157,8 @@ def test_output_floods_and_forged_frames_on_stdout_change_nothing(zygote):
     ]
     sub = RemoteSubmission(zygote, cells, LIMITS)
     try:
-        assert [c["status"] for c in sub.cell_outcomes] == ["ok", "ok"]
-        assert sub.probe("worker_test_call", name="fine", x=[1.0])["out"].tolist() == [2.0]
+        assert [c.status for c in sub.cell_outcomes] == ["ok", "ok"]
+        assert call(sub, "fine", [1.0]) == [2.0]
     finally:
         sub.close()
 
@@ -173,7 +175,7 @@ def test_each_job_gets_its_own_uid_when_root():
 
 def test_closing_a_zygote_ends_the_sessions_it_still_runs():
     (sandbox,) = plan()
-    z = Zygote(sandbox)
+    z = Zygote(sandbox, CALLS)
     channel, session = z.new_session()  # waits for its cells: alive until something kills it
     try:
         close_all([z])

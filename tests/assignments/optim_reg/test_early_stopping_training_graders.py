@@ -434,7 +434,7 @@ def test_training_reacts_to_other_components(name):
 
 def test_reference_matches_hand_derived_stop_and_best_epochs():
     """The grader's expectations come from the reference; check it against the rule worked out by hand."""
-    from autograder.graders.optim_reg import test_early_stopping as grader
+    from assignments.optim_reg.graders import test_early_stopping as grader
 
     hand = {  # name -> (first epoch step() returns True or None, best_epoch then (or after the last call))
         "plateau": (3, 1),

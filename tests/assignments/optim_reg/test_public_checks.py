@@ -5,28 +5,25 @@ grader runs them), so these tests read exactly what a student's check cells prin
 """
 
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
 import torch
 
-from autograder.authoring.render import CHECKS_METADATA, render_notebook
-from autograder.authoring.source import SourceError, parse_source
-from autograder.graders.optim_reg import test_adam, test_momentum
-from autograder.graders.optim_reg.questions import QUESTIONS
-from tests.corpus.variants import Variant, notebook
-from tests.grading.inprocess import InProcessSubmission
+from assignments.optim_reg.graders import test_adam, test_momentum
+from autograder.assignment import load
+from tests.edit import code_cells, solution_cells, with_text
+from tests.grading.inprocess import run_cells
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "student_template" / "optim_reg.ipynb"
+OPTIM_REG = load("optim_reg")
+QUESTIONS = list(OPTIM_REG.questions)
 PASSED = re.compile(r"^\[(\w+)\] public checks passed \((\d+) of \2\)\. Hidden tests run at grading\.$", re.MULTILINE)
 
 
 def run_with_checks(replacements: tuple[tuple[str, str], ...], capsys) -> tuple[dict, str]:
     """The solution notebook with the replacements, run in process: (its namespace, what it printed)."""
     capsys.readouterr()
-    nb = notebook(Variant("variant", None, replacements))
-    namespace = InProcessSubmission([c.source for c in nb.cells if c.cell_type == "code"]).namespace
+    namespace, _ = run_cells(with_text(solution_cells(), *replacements))
     return namespace, capsys.readouterr().out
 
 
@@ -71,12 +68,12 @@ def test_a_bug_fails_its_check_and_says_which_in_plain_words(capsys, old, new, s
 
 
 def test_the_template_reports_not_implemented_without_raising(capsys):
-    cells = [c.source for c in nbformat.read(TEMPLATE, as_version=4).cells if c.cell_type == "code"]
+    cells = code_cells(nbformat.read(OPTIM_REG.template_notebook, as_version=4))
     capsys.readouterr()
-    submission = InProcessSubmission(cells)
+    _, outcomes = run_cells(cells)
     out = capsys.readouterr().out
     assert len([c for c in cells if c.startswith("grader.check(")]) == len(QUESTIONS)
-    assert "error" not in {o.status for o in submission.outcomes}
+    assert "error" not in {o.status for o in outcomes}
     assert out.count("not implemented yet: this part's code still raises NotImplementedError.") == len(QUESTIONS) - 1
     assert not PASSED.search(out) and "All test cases passed" not in out
 
@@ -93,10 +90,3 @@ def test_the_notebook_holds_only_public_cases_and_leaves_the_global_random_state
     assert PASSED.search(capsys.readouterr().out)
     assert torch.equal(state, torch.get_rng_state())
 
-
-def test_a_checks_cell_gets_the_generated_code_folded_and_cannot_go_without_it():
-    cells = parse_source("```python\nx = 1\n```\n\n```python checks\n```\n")
-    nb = render_notebook(cells, "template", "demo", checks="grader = 1")
-    assert nb.cells[1].source == "grader = 1" and nb.cells[1].metadata == CHECKS_METADATA
-    with pytest.raises(SourceError, match="a checks cell needs the public checks code"):
-        render_notebook(cells, "template", "demo")
