@@ -7,8 +7,9 @@ wire format, so the grader handles the reference's and the student's results ide
 from __future__ import annotations
 
 import functools
-import importlib
+import importlib.util
 import json
+import sys
 from typing import Any, Protocol
 
 from autograder import wire
@@ -65,5 +66,15 @@ class LocalImplementation:
 
 @functools.cache
 def reference(assignment: Assignment) -> LocalImplementation:
-    """The assignment's reference implementation (solutions/<name>.py), imported into the grader's process."""
-    return LocalImplementation(vars(importlib.import_module(assignment.reference_module)), assignment)
+    """The assignment's reference implementation (solutions/<name>.py), imported into the grader's process.
+
+    Loaded from its file, whichever course root holds it; a package ``solutions`` need not be importable (workers
+    must never find one, even an empty one).
+    """
+    name = assignment.reference_module
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, assignment.reference_path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # before it runs: its classes and dataclasses look themselves up there
+        spec.loader.exec_module(module)
+    return LocalImplementation(vars(sys.modules[name]), assignment)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
-import sys
 from pathlib import Path
 
 import numpy
@@ -32,7 +31,7 @@ def cache_dir() -> Path:
 
 def cache_file(assignment: Assignment) -> Path:
     digest = hashlib.sha256()
-    reference = Path(sys.modules[assignment.reference_module].__file__)
+    reference = assignment.reference_path
     probes = [*(_PACKAGE / "probes").rglob("*.py"), *assignment.probes_folder.rglob("*.py")]
     for path in [reference, _PACKAGE / "wire.py", *sorted(probes)]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())

@@ -31,6 +31,7 @@ def build_wheel(assignment: Assignment, into: Path) -> Path:
         shutil.copytree(ENGINE_ROOT / "autograder", source / "autograder", ignore=_IGNORE)
         shutil.copytree(assignment.folder, source / "assignments" / assignment.name, ignore=_IGNORE)
         (source / "solutions").mkdir()
+        shutil.copy2(ENGINE_ROOT / "solutions" / "__init__.py", source / "solutions" / "__init__.py")
         shutil.copy2(assignment.reference_path, source / "solutions" / assignment.reference_path.name)
         command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", tmp]
         done = subprocess.run([*command, str(source)], capture_output=True, text=True)

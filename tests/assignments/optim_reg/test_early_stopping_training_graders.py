@@ -368,7 +368,7 @@ OTHER = {
     ),
     "adam_default_betas_swapped": (edit(ADAM, ("beta1=0.9, beta2=0.999", "beta1=0.999, beta2=0.9")), True),
     "dropout_keep_drop_confusion": (
-        cell_edit(
+        edit(
             DROPOUT,
             (
                 "mask = torch.rand(x.shape, generator=generator, device=x.device) >= p",
@@ -394,7 +394,7 @@ OTHER = {
     ),
     # betas swapped in the averages but not in the bias corrections: steps ~100x too small, learns too slowly
     "adam_betas_swapped_in_averages_only": (
-        cell_edit(
+        edit(
             ADAM,
             ("m = beta1 * m + (1 - beta1) * grad", "m = beta2 * m + (1 - beta2) * grad"),
             ("v = beta2 * v + (1 - beta2) * grad * grad", "v = beta1 * v + (1 - beta1) * grad * grad"),
@@ -404,7 +404,7 @@ OTHER = {
     "adam_no_sqrt": (edit(ADAM, ("v_hat.sqrt() + eps", "v_hat + eps")), False),
     "adam_sign_flipped": (edit(ADAM, ("param = param - lr", "param = param + lr")), False),
     "he_zeros": (
-        cell_edit(
+        edit(
             INIT,
             (
                 "return torch.empty(tuple(shape), dtype=torch.float32).normal_(0.0, s, generator=generator)",
