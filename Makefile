@@ -17,7 +17,7 @@ setup: $(BIN)/autograder
 # Regenerate the notebooks, run both in a real Jupyter kernel, then grade them: full marks and zero.
 demo: setup
 	$(BIN)/autograder build --verify
-	$(BIN)/autograder grade solutions/optim_reg.ipynb student_template/optim_reg.ipynb --out dist/demo
+	$(BIN)/autograder grade solutions/optim_reg.ipynb student_template/optim_reg.ipynb --assignment optim_reg --out dist/demo
 
 test: setup
 	$(BIN)/python -m pytest

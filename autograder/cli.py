@@ -33,11 +33,13 @@ def _grade_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default: 1)")
     parser.add_argument(
-        "--cell-timeout", type=float, default=_DEFAULTS.cell, help=f"seconds per notebook cell (default: {_DEFAULTS.cell:g})"
-    )
+        "--cell-timeout", type=float, default=_DEFAULTS.cell,
+        help=f"seconds per notebook cell (default: {_DEFAULTS.cell:g})",
+    )  # fmt: skip
     parser.add_argument(
-        "--call-timeout", type=float, default=_DEFAULTS.call, help=f"seconds per graded call (default: {_DEFAULTS.call:g})"
-    )
+        "--call-timeout", type=float, default=_DEFAULTS.call,
+        help=f"seconds per graded call (default: {_DEFAULTS.call:g})",
+    )  # fmt: skip
     parser.add_argument(
         "--submission-timeout", type=float, default=_DEFAULTS.submission,
         help=f"seconds per submission in all (default: {_DEFAULTS.submission:g})",
@@ -51,8 +53,8 @@ def _grade_arguments(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
     verbs = parser.add_subparsers(dest="command", required=True)
-    _build_arguments(verbs.add_parser("build", help="regenerate every assignment's notebooks and reference, build its zips"))
-    _grade_arguments(verbs.add_parser("grade", help="grade notebooks (files or folders) with an assignment's hidden graders"))
+    _build_arguments(verbs.add_parser("build", help="regenerate each assignment's notebooks and reference; its zips"))
+    _grade_arguments(verbs.add_parser("grade", help="grade notebooks (files or folders) with one assignment's graders"))
     runs = {"build": build.main, "grade": grade.main}
     args = parser.parse_args(argv)
     try:

@@ -3,7 +3,8 @@
     python benchmarks/grading_speed.py            # N = 10, 40, 160, one submission, otter on 3 notebooks (~10 min)
     python benchmarks/grading_speed.py --quick    # N = 3, otter on 1 notebook: checks that the benchmark runs (CI)
 
-Submissions come from the grading corpus (tests/corpus/variants.py): correct notebooks and single-bug ones, cycled.
+Submissions come from optim_reg's grading corpus (tests/assignments/optim_reg/corpus/variants.py): correct notebooks
+and single-bug ones, cycled.
 `otter run` grades with the otter zip that `autograder build` writes (skipped when otter-grader is not installed).
 Peak memory is the largest sum, over the whole process tree (grader, zygotes, sessions, probe forks, kernels), of
 each process's proportional set size, sampled every 20 ms, so pages shared by forks are counted once.
@@ -27,7 +28,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.corpus.variants import BUGS, CORRECT, notebook  # noqa: E402
+from tests.assignments.optim_reg.corpus.variants import BUGS, CORRECT, notebook  # noqa: E402
 
 
 def tree_pss_kib(root: int) -> int:
@@ -102,7 +103,8 @@ def make_batch(folder: Path, n: int) -> Path:
 
 
 def grade_command(paths: list[Path], out: Path, jobs: int) -> list[str]:
-    return [sys.executable, "-m", "autograder.cli", "grade", *map(str, paths), "--out", str(out), "--jobs", str(jobs)]
+    return [sys.executable, "-m", "autograder.cli", "grade", *map(str, paths), "--out", str(out), "--jobs", str(jobs),
+            "--assignment", "optim_reg"]  # fmt: skip
 
 
 def otter_executable() -> str | None:

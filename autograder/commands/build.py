@@ -14,6 +14,8 @@ from autograder.integrations.gradescope import build as gradescope
 from autograder.integrations.otter import build as otter
 from autograder.integrations.wheel import zips_report
 
+ZIPS = (gradescope, otter)  # each module's build_zip(assignment, out, wheel) writes one zip
+
 
 def _relative(path: Path, root: Path) -> str:
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
@@ -56,7 +58,7 @@ def _build(assignment: Assignment, root: Path, out: Path, verify: bool) -> bool:
     if not written:
         print(f"{assignment.name}: generated files are up to date")
     ok = _verify(assignment, out) if verify else True
-    for line in zips_report(assignment, lambda wheel: [z.build_zip(assignment, out, wheel) for z in (gradescope, otter)]):
+    for line in zips_report(assignment, lambda wheel: [z.build_zip(assignment, out, wheel) for z in ZIPS]):
         print(f"{assignment.name}: {line}")
     return ok
 

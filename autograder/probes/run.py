@@ -32,7 +32,7 @@ class ProbeOutcome:
         if not isinstance(message, dict) or set(message) != {"result", "error", "forbidden"}:
             raise ValueError("the reply is not a probe outcome")
         result, error, forbidden = message["result"], message["error"], message["forbidden"]
-        if (result is None) == (error is None) or not isinstance(result or {}, dict) or not isinstance(error or "", str):
+        if not (isinstance(result, dict) and error is None or result is None and isinstance(error, str)):
             raise ValueError("a probe outcome holds either a result or an error")
         if not isinstance(forbidden, list) or not all(isinstance(call, str) for call in forbidden):
             raise ValueError("a probe outcome's forbidden calls are not a list of names")

@@ -120,9 +120,11 @@ def _run_in_fork(
             raise ValueError("the fork did not end its cells as expected")
     except ChannelTimeout:
         _kill_group(pid)
-        failure = CellOutcome(number, "timeout", message=f"the cell ran longer than {limit:g} s and was stopped; {_DISCARDED}")
+        stopped = f"the cell ran longer than {limit:g} s and was stopped; {_DISCARDED}"
+        failure = CellOutcome(number, "timeout", message=stopped)
     except (ChannelClosed, ValueError, TypeError):
-        failure = CellOutcome(number, "crashed", message=f"the cell ended its process ({_kill_group(pid)}); {_DISCARDED}")
+        ended = f"the cell ended its process ({_kill_group(pid)}); {_DISCARDED}"
+        failure = CellOutcome(number, "crashed", message=ended)
     else:
         send_frame(go_w, b"go")
         os._exit(0)

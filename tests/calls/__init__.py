@@ -4,4 +4,6 @@ probe through it, the way the graders of a real assignment do. It forbids what o
 from assignments.optim_reg import ASSIGNMENT as OPTIM_REG
 from autograder.assignment import Assignment
 
-ASSIGNMENT = Assignment(__name__, questions={"adam": ("adam_update",)}, warm_up=("torch",), forbidden=OPTIM_REG.forbidden)
+ASSIGNMENT = Assignment(
+    __name__, questions={"adam": ("adam_update",)}, warm_up=("torch",), forbidden=OPTIM_REG.forbidden
+)

@@ -287,7 +287,8 @@ def test_a_second_assignment_added_by_folders_grades_through_the_same_runner(tmp
     wrong = nbformat.read(toy.solution_notebook, as_version=4)
     (cell,) = [c for c in wrong.cells if "def relu" in c.source]
     cell.source = cell.source.replace("torch.where(x > 0, x, torch.zeros_like(x))", "x.abs()")
-    for name, notebook_text, score in (("solution", toy.solution_notebook.read_text(), 5), ("abs", nbformat.writes(wrong), 3)):
+    cases = (("solution", toy.solution_notebook.read_text(), 5), ("abs", nbformat.writes(wrong), 3))
+    for name, notebook_text, score in cases:
         root = make_root(tmp_path / name, toy_zip, {"toy.ipynb": notebook_text.encode()})
         results, done = run_autograder(root, roots=(toy.root,))
         assert results["score"] == score, done.stdout + done.stderr

@@ -53,13 +53,14 @@ F32_TOL = (1e-4, 1e-6)  # atol times the gradient scale (or its square) for stat
 # Running and comparing
 
 
-def run(shape: tuple[int, ...], steps: int, seed: int, dtype: str = "float64", hyper: dict | None = None, **extra: Any):
+def run(shape: tuple[int, ...], steps: int, seed: int, dtype: str = "float64", hyper: dict | None = None,
+        **extra: Any) -> dict[str, Any]:  # fmt: skip
     """One run of the probe ``optimizer_runs`` (its docstring lists the keys ``extra`` may set)."""
     return {"shape": list(shape), "dtype": dtype, "steps": steps, "seed": seed, "hyper": hyper or {}, **extra}
 
 
 def adam_run(shape: tuple[int, ...], steps: int, seed: int, dtype: str = "float64", hyper: dict | None = None,
-             t0: int = 1, **extra: Any):  # fmt: skip
+             t0: int = 1, **extra: Any) -> dict[str, Any]:  # fmt: skip
     """A run of an update function that also takes the 1-based step number t (Adam, AdamW), starting at t0."""
     return run(shape, steps, seed, dtype, hyper, t0=t0, **extra)
 
@@ -124,7 +125,9 @@ def _compare_run(
             assert_close(got[f"{i}.{key}"][step], want[f"{i}.{key}"][step], rtol, atol, f"{what}{when}")
 
 
-def check_runs(student: Any, reference: ProbeCache, function: str, runs: list[dict[str, Any]], only: Any = None) -> None:
+def check_runs(
+    student: ProbeCache, reference: ProbeCache, function: str, runs: list[dict[str, Any]], only: Any = None
+) -> None:
     """Compare the student's function with the reference on the runs (those numbered in `only`, if given).
 
     The probe call covers all runs, so tests that grade different runs of one list share one call. Fails with the
@@ -176,7 +179,8 @@ def _matches(function: str, runs: list[dict[str, Any]]) -> Callable[[Mapping[str
 
 def diagnose(reference: ProbeCache, function: str, got: Mapping[str, Any], params: dict[str, Any]) -> Mistake | None:
     """The known mistake whose results match the student's, if one does."""
-    found = known_mistake(got, PROBE, params, mistakes(reference, VERSIONS[function]), _matches(function, params["runs"]))
+    candidates = mistakes(reference, VERSIONS[function])
+    found = known_mistake(got, PROBE, params, candidates, _matches(function, params["runs"]))
     return Mistake(found, MISTAKES[found]) if found else None
 
 
@@ -221,16 +225,23 @@ def _momentum(kind: str) -> Callable[..., Any]:
 MOMENTUM_MISTAKES = {
     "momentum.sign": "the step goes uphill (param + lr * velocity instead of param - lr * velocity)",
     "momentum.old_velocity": "the param is moved with the old velocity, before the velocity is updated",
-    "momentum.heavy_ball": "the velocity is accumulated as beta * velocity + grad (the heavy-ball form of torch.optim.SGD) instead of "
-    "SPEC's average beta * velocity + (1 - beta) * grad",
-    "momentum.sutskever": "the velocity is computed as beta * velocity - lr * grad and added to the param (the CS231n form) instead of "
-    "SPEC's average beta * velocity + (1 - beta) * grad",
-    "momentum.weights_swapped": "(1 - beta) multiplies the old velocity and beta the gradient, instead of the other way round",
+    "momentum.heavy_ball": (
+        "the velocity is accumulated as beta * velocity + grad (the heavy-ball form of torch.optim.SGD) instead of "
+        "SPEC's average beta * velocity + (1 - beta) * grad"
+    ),
+    "momentum.sutskever": (
+        "the velocity is computed as beta * velocity - lr * grad and added to the param (the CS231n form) instead of "
+        "SPEC's average beta * velocity + (1 - beta) * grad"
+    ),
+    "momentum.weights_swapped": (
+        "(1 - beta) multiplies the old velocity and beta the gradient, instead of the other way round"
+    ),
     "momentum.lr_in_velocity": "lr is applied twice, inside the velocity and again in the step",
     "momentum.no_momentum": "the param takes a plain SGD step (param - lr * grad) without using the velocity",
     "momentum.beta_hardcoded": "the beta argument is ignored (beta hard-coded to 0.9)",
     "momentum.lr_hardcoded": "the lr argument is ignored (lr hard-coded to 0.01)",
 }
+
 
 
 def _rmsprop(kind: str) -> Callable[..., Any]:
@@ -268,7 +279,9 @@ def _rmsprop(kind: str) -> Callable[..., Any]:
 RMSPROP_MISTAKES = {
     "rmsprop.eps_inside": "eps is added inside the square root (sqrt(square_avg + eps)) instead of to sqrt(square_avg)",
     "rmsprop.old_cache": "the step divides by the old square_avg, before it is updated",
-    "rmsprop.weights_swapped": "alpha and (1 - alpha) are swapped (square_avg = (1 - alpha) * square_avg + alpha * grad**2)",
+    "rmsprop.weights_swapped": (
+        "alpha and (1 - alpha) are swapped (square_avg = (1 - alpha) * square_avg + alpha * grad**2)"
+    ),
     "rmsprop.no_sqrt": "the step divides by square_avg instead of its square root",
     "rmsprop.adagrad": "squared gradients are summed (Adagrad: square_avg + grad**2) instead of averaged",
     "rmsprop.abs_grad": "square_avg averages |grad| instead of grad**2",
@@ -277,6 +290,7 @@ RMSPROP_MISTAKES = {
     "rmsprop.lr_hardcoded": "the lr argument is ignored (lr hard-coded to 0.01)",
     "rmsprop.eps_hardcoded": "the eps argument is ignored (eps hard-coded to 1e-8)",
 }
+
 
 
 def _adam(kind: str, decoupled: bool) -> Callable[..., Any]:
@@ -340,8 +354,10 @@ def _adam(kind: str, decoupled: bool) -> Callable[..., Any]:
 
 ADAM_MISTAKES = {
     "adam.eps_inside": "eps is added inside the square root (sqrt(v_hat + eps)) instead of to sqrt(v_hat)",
-    "adam.eps_hat": "eps is added to sqrt(v) before the bias correction (the 'epsilon hat' form of Kingma & Ba's section 2, used "
-    "by Keras), while SPEC adds eps to sqrt(v_hat)",
+    "adam.eps_hat": (
+        "eps is added to sqrt(v) before the bias correction (the 'epsilon hat' form of Kingma & Ba's section 2, used "
+        "by Keras), while SPEC adds eps to sqrt(v_hat)"
+    ),
     "adam.no_bias_correction": "m and v are used without bias correction (no division by 1 - beta**t)",
     "adam.bias_multiplied": "the bias correction multiplies by (1 - beta**t) instead of dividing by it",
     "adam.only_m_corrected": "only m is bias-corrected, not v",
@@ -349,8 +365,10 @@ ADAM_MISTAKES = {
     "adam.t_plus_1": "the bias correction uses t + 1 instead of t",
     "adam.t_minus_1": "the bias correction uses t - 1 instead of t",
     "adam.betas_swapped": "beta1 and beta2 are swapped",
-    "adam.weights_swapped": "(1 - beta) multiplies the old average and beta the gradient (m = (1 - beta1) * m + beta1 * grad), instead of "
-    "the other way round",
+    "adam.weights_swapped": (
+        "(1 - beta) multiplies the old average and beta the gradient (m = (1 - beta1) * m + beta1 * grad), instead of"
+        " the other way round"
+    ),
     "adam.hat_stored": "the bias-corrected m_hat and v_hat are returned as the new m and v",
     "adam.v_abs": "v averages |grad| instead of grad**2",
     "adam.no_eps": "eps is left out of the denominator (0 / 0 where the gradient is 0)",
@@ -358,16 +376,22 @@ ADAM_MISTAKES = {
     "adam.lr_hardcoded": "the lr argument is ignored (lr hard-coded to 1e-3)",
     "adam.eps_hardcoded": "the eps argument is ignored (eps hard-coded to 1e-8)",
 }
+
 ADAMW_MISTAKES = {
-    "adamw.decay_without_lr": "the decay is weight_decay * param, not multiplied by lr (SPEC: lr * weight_decay * param)",
-    "adamw.decay_in_grad": "weight decay is added to the gradient (L2, as in torch.optim.Adam's weight_decay) instead of being "
-    "decoupled from it",
+    "adamw.decay_without_lr": (
+        "the decay is weight_decay * param, not multiplied by lr (SPEC: lr * weight_decay * param)"
+    ),
+    "adamw.decay_in_grad": (
+        "weight decay is added to the gradient (L2, as in torch.optim.Adam's weight_decay) instead of being decoupled"
+        " from it"
+    ),
     "adamw.decay_after_step": "the decay is applied to the already-updated param instead of the param before the step",
     "adamw.no_decay": "weight_decay is ignored (this is plain Adam)",
     "adamw.decay_sign": "the decay has the wrong sign (it pushes the param away from 0)",
     "adamw.wd_hardcoded": "the weight_decay argument is ignored (hard-coded to 1e-2)",
     **{f"adamw.{id.partition('.')[2]}": text for id, text in ADAM_MISTAKES.items()},
 }
+
 
 MISTAKES: dict[str, str] = {**MOMENTUM_MISTAKES, **RMSPROP_MISTAKES, **ADAM_MISTAKES, **ADAMW_MISTAKES}
 

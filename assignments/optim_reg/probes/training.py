@@ -38,8 +38,9 @@ def _digits() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _failed(component: str, doing: str, exc: Exception) -> ProbeError:
+    where = student_location(exc)
     return ProbeError(
-        f"[training] could not run because your {component} failed: it raised {type(exc).__name__}{student_location(exc)} "
+        f"[training] could not run because your {component} failed: it raised {type(exc).__name__}{where} "
         f"when {doing}: {str(exc)[:300]}"
     )
 

@@ -1,6 +1,6 @@
 """Pick the one notebook to grade from what a student uploaded, and say in a sentence which one and why.
 
-Students upload extra files, copies ("optim_reg (1).ipynb") and Jupyter's checkpoints; the grade must not depend
+Students upload extra files, copies ("<name> (1).ipynb") and Jupyter's checkpoints; the grade must not depend
 on the order Gradescope lists them in, so the choice is a fixed ranking of names and paths.
 """
 
