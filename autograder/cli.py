@@ -11,6 +11,13 @@ from autograder.commands import build, grade
 from autograder.limits import Limits
 
 _DEFAULTS = Limits()
+# Each flag sets the field of Limits of the same meaning.
+_LIMIT_FLAGS = (
+    ("--cell-timeout", "cell", "SECONDS", "seconds per notebook cell"),
+    ("--call-timeout", "call", "SECONDS", "seconds per graded call"),
+    ("--submission-timeout", "submission", "SECONDS", "seconds per submission in all"),
+    ("--memory-limit", "memory_mb", "MB", "MB of memory a submission may use"),
+)
 
 
 def _build_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,22 +39,11 @@ def _grade_arguments(parser: argparse.ArgumentParser) -> None:
         "--root", type=Path, help="also find assignments in ROOT/assignments (a course's own repository)"
     )
     parser.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default: 1)")
-    parser.add_argument(
-        "--cell-timeout", type=float, default=_DEFAULTS.cell,
-        help=f"seconds per notebook cell (default: {_DEFAULTS.cell:g})",
-    )  # fmt: skip
-    parser.add_argument(
-        "--call-timeout", type=float, default=_DEFAULTS.call,
-        help=f"seconds per graded call (default: {_DEFAULTS.call:g})",
-    )  # fmt: skip
-    parser.add_argument(
-        "--submission-timeout", type=float, default=_DEFAULTS.submission,
-        help=f"seconds per submission in all (default: {_DEFAULTS.submission:g})",
-    )  # fmt: skip
-    parser.add_argument(
-        "--memory-limit", type=float, default=_DEFAULTS.memory_mb,
-        help=f"MB of memory a submission may use (default: {_DEFAULTS.memory_mb:g})",
-    )  # fmt: skip
+    for flag, field, unit, what in _LIMIT_FLAGS:
+        default = getattr(_DEFAULTS, field)
+        parser.add_argument(
+            flag, dest=field, metavar=unit, type=float, default=default, help=f"{what} (default: {default:g})"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,9 +15,7 @@ from autograder.limits import Limits
 
 def main(args: argparse.Namespace) -> int:
     assignment = choose(args.assignment, args.root)
-    limits = Limits(
-        cell=args.cell_timeout, call=args.call_timeout, submission=args.submission_timeout, memory_mb=args.memory_limit
-    )
+    limits = Limits(cell=args.cell, call=args.call, submission=args.submission, memory_mb=args.memory_mb)
     try:
         outcome = grade_batch(assignment, args.paths, args.out, jobs=args.jobs, limits=limits, progress=stderr_progress)
     except FileNotFoundError as exc:

@@ -122,7 +122,7 @@ def run_graders(
     targets = [str(folder)] if questions is None else [str(folder / f"test_{q}.py") for q in questions]
     args = [*targets, "-p", "no:terminal", "-p", "no:cacheprovider", "-p", "no:unraisableexception",
             "-p", "no:threadexception", "-p", "no:faulthandler", "-p", "no:legacypath", "--assert=plain",
-            "-c", str(PYTEST_INI), "--rootdir", str(assignment.root)]  # fmt: skip
+            "-c", str(PYTEST_INI), "--rootdir", str(folder), "--confcutdir", str(folder)]  # fmt: skip
     code = pytest.main(args, plugins=[plugin])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise RuntimeError(f"the hidden graders of {assignment.name} could not run (pytest exit code {code})")
