@@ -57,7 +57,7 @@ def test_zip_holds_the_two_scripts_at_its_root_and_the_wheel_with_graders_and_re
     assert {"autograder/grading/pytest.ini", "assignments/optim_reg/graders/test_adam.py", "solutions/optim_reg.py",
             "assignments/optim_reg/notebook.md", "autograder/integrations/gradescope/run.py"} <= packaged  # fmt: skip
     assert {n.split("/")[1] for n in packaged if n.startswith(("assignments/", "solutions/"))} == {
-        "optim_reg", "optim_reg.py"}, "the wheel carries this assignment only"  # fmt: skip
+        "optim_reg", "optim_reg.py", "__init__.py"}, "the wheel carries this assignment only"  # fmt: skip
     assert f'"$root/source/{wheel}"' in setup and "@" not in setup and "--assignment optim_reg" in setup
 
 

@@ -23,8 +23,9 @@ def test_build_verify_runs_both_notebooks_in_a_kernel_and_writes_both_zips(tmp_p
     run = autograder("build", "--verify", "--root", str(FIXTURE), "--out", str(tmp_path))
     assert run.returncode == 0, run.stdout + run.stderr
     assert "toy: generated files are up to date" in run.stdout
-    assert "ran solutions/toy.ipynb in a Jupyter kernel" in run.stdout
-    assert "ran student_template/toy.ipynb in a Jupyter kernel" in run.stdout and "2 unimplemented stubs" in run.stdout
+    for notebook in ("solutions/toy.ipynb", "student_template/toy.ipynb"):  # the template's checks catch its stubs
+        assert f"ran {notebook} in a Jupyter kernel" in run.stdout
+    assert run.stdout.count("no other error") == 2
     assert (tmp_path / "toy/gradescope/autograder.zip").is_file() and (tmp_path / "toy/otter/autograder.zip").is_file()
     executed = nbformat.read(tmp_path / "toy/toy.executed.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
