@@ -1,12 +1,13 @@
 """`autograder grade` as instructors run it: full marks, zero, and a batch of broken notebooks that still finishes."""
 
-import csv
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
+
+from tests.grades import read_grades
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,10 +22,10 @@ def test_solution_gets_full_marks_and_template_zero(tmp_path):
     run = grade(str(ROOT / "solutions/optim_reg.ipynb"), str(ROOT / "student_template/optim_reg.ipynb"),
                 "--out", str(tmp_path))  # fmt: skip
     assert run.returncode == 0, run.stderr
-    rows = {r["submission"]: r for r in csv.DictReader((tmp_path / "grades.csv").open())}
+    rows = read_grades(tmp_path)
     assert set(rows) == {"Points Possible", "solutions-optim_reg", "student_template-optim_reg"}
-    assert rows["solutions-optim_reg"]["total"] == rows["Points Possible"]["total"] == "100"
-    assert rows["student_template-optim_reg"]["total"] == "0"
+    assert rows["solutions-optim_reg"]["total"] == rows["Points Possible"]["total"] == 100
+    assert rows["student_template-optim_reg"]["total"] == 0
     template = json.loads((tmp_path / "student_template-optim_reg" / "results.json").read_text())
     assert all("not implemented yet" in t["output"] or "NotImplementedError" in t["output"] for t in template["tests"])
 

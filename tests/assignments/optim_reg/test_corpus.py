@@ -54,3 +54,7 @@ def test_each_bug_costs_points_on_its_own_question_only(graded, variant):
     )
     if variant.diagnosis:
         assert variant.diagnosis in _feedback(out, variant.name, variant.question)
+        tests = json.loads((out / variant.name / "results.json").read_text())["tests"]
+        named = [t["extra_data"]["mistake"] for t in tests if "mistake" in t["extra_data"]]
+        assert named and all(m["id"].startswith(f"{variant.question}.") for m in named), named
+        assert any(variant.diagnosis in m["text"] for m in named), "results.json names the mistake by id and text"
