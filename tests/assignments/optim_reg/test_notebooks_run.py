@@ -9,7 +9,7 @@ from autograder.authoring.verify import NotebookRun, problems, run_notebook
 
 OPTIM_REG = load("optim_reg")
 QUESTIONS = list(OPTIM_REG.questions)
-PLOTS = 7  # digits preview, init variances, ravine paths, loss curves, ablation, early stopping, part 9
+PLOTS = 7  # digits preview, depth profiles, ravine paths and distances, learning-rate grid, ablation, early stopping, part 9
 
 
 @pytest.fixture(scope="module")

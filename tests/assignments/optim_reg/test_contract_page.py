@@ -1,16 +1,14 @@
 """docs/optim_reg.md, the students' contract page, agrees with the graders and with the notebook's written questions."""
 
 import re
-from pathlib import Path
 
 import pytest
 
-from autograder.graders.optim_reg.questions import QUESTIONS
-from autograder.integrations.otter.otter_tests import grader_tests
+from autograder.assignment import load
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = (ROOT / "docs" / "optim_reg.md").read_text()
-SOURCE = (ROOT / "assignments" / "optim_reg" / "notebook.md").read_text()
+OPTIM_REG = load("optim_reg")
+PAGE = (OPTIM_REG.root / "docs" / "optim_reg.md").read_text()
+SOURCE = OPTIM_REG.source.read_text()
 
 
 def _table_rows(pattern: str) -> dict[str, list[str]]:
@@ -29,9 +27,9 @@ def _points(text: str) -> float:
 
 def test_page_lists_every_question_with_the_graders_points():
     rows = _table_rows(r"(?!w_)[a-z_0-9]+")
-    assert list(rows) == list(QUESTIONS), "the page's question table should list every question id, in order"
+    assert list(rows) == list(OPTIM_REG.questions), "the page's question table should list every question, in order"
     for question, cells in rows.items():
-        weights = [w for _, w in grader_tests("optim_reg", question)]
+        weights = [w for _, w in OPTIM_REG.grader_tests(question)]
         total = sum(w.points for w in weights)
         public = sum(w.points for w in weights if w.visibility == "visible")
         assert (_points(cells[-2]), _points(cells[-1])) == (total, public), (
