@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from autograder.assignment import AssignmentError
-from autograder.commands import build, grade
+from autograder.commands import build, grade, report
 from autograder.limits import Limits
 
 _DEFAULTS = Limits()
@@ -18,6 +18,12 @@ _LIMIT_FLAGS = (
     ("--submission-timeout", "submission", "SECONDS", "seconds per submission in all"),
     ("--memory-limit", "memory_mb", "MB", "MB of memory a submission may use"),
 )
+
+
+def _course_root(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--root", type=Path, help="also find assignments in ROOT/assignments (a course's own repository)"
+    )
 
 
 def _build_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,9 +41,7 @@ def _grade_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--assignment", metavar="NAME", help="the assignment to grade with (needed when there is more than one)"
     )
-    parser.add_argument(
-        "--root", type=Path, help="also find assignments in ROOT/assignments (a course's own repository)"
-    )
+    _course_root(parser)
     parser.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default: 1)")
     for flag, field, unit, what in _LIMIT_FLAGS:
         default = getattr(_DEFAULTS, field)
@@ -46,12 +50,21 @@ def _grade_arguments(parser: argparse.ArgumentParser) -> None:
         )
 
 
+def _report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", type=Path, metavar="DIR", help="a folder `autograder grade --out` wrote")
+    parser.add_argument(
+        "--reveal-hidden", action="store_true", help="show hidden tests on feedback pages (once grades are published)"
+    )
+    _course_root(parser)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
     verbs = parser.add_subparsers(dest="command", required=True)
     _build_arguments(verbs.add_parser("build", help="regenerate each assignment's notebooks and reference; its zips"))
     _grade_arguments(verbs.add_parser("grade", help="grade notebooks (files or folders) with one assignment's graders"))
-    runs = {"build": build.main, "grade": grade.main}
+    _report_arguments(verbs.add_parser("report", help="write a class report and a feedback page per submission"))
+    runs = {"build": build.main, "grade": grade.main, "report": report.main}
     args = parser.parse_args(argv)
     try:
         return runs[args.command](args)

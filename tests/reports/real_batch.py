@@ -1,0 +1,54 @@
+"""A real batch, graded by `autograder grade`: what the browser tests, the real-batch counts and docs' screenshots use.
+
+The solution, the untouched template (twice, under two names: an identical-output cluster), a correct
+alternative and single-bug variants from the corpus, a file that is not a notebook, a notebook whose cell never
+ends, and one whose file name and error message are HTML.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from tests.corpus.variants import BUGS, CORRECT, notebook
+
+ROOT = Path(__file__).resolve().parents[2]
+VARIANTS = ("A7-eps-inside-sqrt", "R1-eps-inside-sqrt", "A1-no-bias-correction", "D3-no-scaling",
+            "I1-fans-swapped", "adam-torch-arrangement")  # fmt: skip
+HOSTILE_NAME = "<img src=x onerror=window.pwned=1>"
+HOSTILE_CELL = 'raise ValueError("<b>bold</b><script>window.pwned = 2</script>")'
+
+
+def write_submissions(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    by_name = {v.name: v for v in [*BUGS, *CORRECT]}
+    for name in VARIANTS:
+        nbformat.write(notebook(by_name[name]), folder / f"{name}.ipynb")
+    solution = nbformat.read(ROOT / "solutions" / "optim_reg.ipynb", as_version=4)
+    nbformat.write(solution, folder / "solution.ipynb")
+    shutil.copy(ROOT / "student_template" / "optim_reg.ipynb", folder / "template.ipynb")
+    shutil.copy(ROOT / "student_template" / "optim_reg.ipynb", folder / "template-again.ipynb")
+    (folder / "unreadable.ipynb").write_text('{"cells": [', encoding="utf-8")
+    looping = nbformat.from_dict(solution)
+    looping.cells.insert(3, nbformat.v4.new_code_cell("while True:\n    pass"))
+    nbformat.write(looping, folder / "looping.ipynb")
+    hostile = nbformat.from_dict(solution)
+    hostile.cells.insert(3, nbformat.v4.new_code_cell(HOSTILE_CELL))
+    nbformat.write(hostile, folder / f"{HOSTILE_NAME}.ipynb")
+    return folder
+
+
+def grade(submissions: Path, out: Path) -> Path:
+    """`autograder grade` on the submissions into out; out."""
+    run = subprocess.run(
+        [sys.executable, "-m", "autograder.cli", "grade", str(submissions), "--out", str(out), "--jobs", "2",
+         "--cell-timeout", "3"],
+        capture_output=True, text=True, timeout=1200,
+    )  # fmt: skip
+    if run.returncode != 0:
+        raise RuntimeError(f"autograder grade failed ({run.returncode}): {run.stderr[-3000:]}")
+    return out
