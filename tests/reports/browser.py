@@ -23,7 +23,7 @@ FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
-DESKTOP, PHONE = (1280, 900), (390, 844)
+DESKTOP, PHONE, A4 = (1280, 900), (390, 844), (794, 1123)  # A4 at 96 dpi: what print lays out
 
 # Every element whose box reaches past the viewport's sides, except those moved off-screen on purpose (a skip
 # link waiting for focus sits entirely left of the page).
@@ -79,6 +79,7 @@ class PageCheck:
     overflowing: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
     globals_set: list[str] = field(default_factory=list)  # window properties a page's content should never set
+    text: str = ""  # what a reader sees (document.body.innerText)
     screenshot: bytes = b""
 
     @property
@@ -88,9 +89,9 @@ class PageCheck:
 
 
 def open_page(
-    browser: Browser, path: Path, viewport: tuple[int, int] = DESKTOP, *, full_page: bool = True
+    browser: Browser, path: Path, viewport: tuple[int, int] = DESKTOP, *, media: str = "screen", full_page: bool = True
 ) -> PageCheck:
-    """Load a local page at a viewport size and check it; the screenshot is PNG bytes."""
+    """Load a local page at a viewport size, for screen or print, and check it; the screenshot is PNG bytes."""
     url = path.resolve().as_uri()
     check = PageCheck(url)
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, offline=True)
@@ -101,9 +102,11 @@ def open_page(
         page.on("request", lambda r: r.url != url and check.requests.append(f"requested {r.url}"))
         page.on("requestfailed", lambda r: check.failed_requests.append(f"failed {r.url}: {r.failure}"))
         page.on("dialog", lambda d: (check.dialogs.append(f"dialog: {d.message}"), d.dismiss()))
+        page.emulate_media(media=media)
         page.goto(url, wait_until="load")
         check.overflowing = page.evaluate(_OVERFLOW)
         check.globals_set = page.evaluate("() => ['pwned'].filter(k => k in window).map(k => 'window.' + k)")
+        check.text = page.inner_text("body")
         check.screenshot = page.screenshot(full_page=full_page)
     finally:
         context.close()
