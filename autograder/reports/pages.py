@@ -51,6 +51,10 @@ class QuestionFeedback:
         return sum(t.max_score for t in self.tests)
 
     @property
+    def failed(self) -> list[TestOutcome]:
+        return [t for t in self.tests if not t.passed]
+
+    @property
     def mistakes(self) -> list[str]:
         """The named mistakes its shown tests recognised, each once."""
         return list(dict.fromkeys(t.mistake.text for t in self.tests if t.mistake))

@@ -86,7 +86,15 @@ def test_hidden_tests_are_absent_from_feedback_pages_unless_revealed(batch):
     assert "7 / 10 points" in revealed.text and "Where to look: question [beta]" in revealed.text
 
 
-def test_feedback_shows_the_named_mistake_failed_cells_and_never_what_results_json_does_not_say(batch):
+def test_feedback_shows_the_named_mistake_and_failed_cells_and_nothing_beyond_what_students_may_see(batch):
+    data_file = batch / "fans_and_eps" / "results.json"
+    data = json.loads(data_file.read_text())
+    data["tests"][1]["extra_data"]["expected"] = [0.6180339887]  # whatever a grader keeps beside the contract
+    data["extra_data"]["reference_output"] = "0.6180339887"
+    data_file.write_text(json.dumps(data))
+    write_pages(batch, reveal_hidden=True)
+    assert "6180339887" not in (batch / "fans_and_eps" / "feedback.html").read_text()
+    assert "6180339887" not in (batch / "report.html").read_text()
     write_pages(batch)
     page = _read(batch / "fans_and_eps" / "feedback.html")
     assert fixtures.FANS[1] in page.text and "fan_in differs" in page.text
