@@ -15,6 +15,7 @@ from typing import Any
 
 RESULTS = "results.json"
 _QUESTION_PREFIX = re.compile(r"^\[([^\]]+)\]\s*")
+UNASSIGNED = "other"  # the question of a test whose results.json says none (results written by another grader)
 # Cell outcomes that mean the grader had to stop the cell, not that the student's code raised.
 STOPPED_CELL = ("timeout", "crashed")
 
@@ -117,7 +118,7 @@ def _test(data: dict[str, Any]) -> TestOutcome:
     name = _text(data.get("name"))
     prefix = _QUESTION_PREFIX.match(name)
     tags = [t for t in _list(data.get("tags")) if isinstance(t, str)]
-    question = _text(extra.get("question")) or (tags[0] if tags else prefix.group(1) if prefix else "")
+    question = _text(extra.get("question")) or (tags[0] if tags else prefix.group(1) if prefix else UNASSIGNED)
     mistake = _dict(extra.get("mistake"))
     return TestOutcome(
         question=question,
