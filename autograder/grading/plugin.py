@@ -146,6 +146,7 @@ def apply_forbidden(results: list[TestResult], forbidden: dict[str, list[str]]) 
     """No credit for a question whose code called a library implementation the assignment forbids."""
     for result in results:
         calls = sorted(set(forbidden.get(result.question, [])))
+        result.forbidden = calls
         if calls and result.points > 0:
             result.points = 0.0
             result.feedback = (

@@ -52,10 +52,13 @@ def summary(result: SubmissionResult, max_points: dict[str, float]) -> str:
 
 
 def _test_json(test: TestResult, number: str) -> dict[str, Any]:
-    """One test in Gradescope's format; ``extra_data`` names its question and the known mistake it recognised."""
+    """One test in Gradescope's format; ``extra_data`` names its question, the known mistake it recognised and the
+    forbidden library calls that cost its question the credit."""
     extra: dict[str, Any] = {"question": test.question}
     if test.mistake is not None:
         extra["mistake"] = asdict(test.mistake)
+    if test.forbidden:
+        extra["forbidden"] = test.forbidden
     return {
         "name": f"[{test.question}] {test.name}",
         "number": number,

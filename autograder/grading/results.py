@@ -24,6 +24,7 @@ class TestResult:
     feedback: str = ""
     grader_error: bool = False
     mistake: Mistake | None = None
+    forbidden: list[str] = field(default_factory=list)  # library calls that cost its question the credit
 
     @property
     def passed(self) -> bool:

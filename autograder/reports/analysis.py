@@ -9,7 +9,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from autograder.reports.questions import Question
+from autograder.assignment import Question
 from autograder.reports.results import STOPPED_CELL, CellOutcome, GradedSubmission, Mistake, TestOutcome
 
 

@@ -17,7 +17,8 @@ import jinja2
 
 from autograder.reports import analysis, charts
 from autograder.reports.clusters import clusters
-from autograder.reports.questions import Question, questions_for
+from autograder.assignment import Question
+from autograder.reports.questions import questions_for
 from autograder.reports.results import Batch, GradedSubmission, TestOutcome, read_batch
 
 REPORT = "report.html"
@@ -137,10 +138,13 @@ def render_feedback(
     return _ENV.get_template("feedback.html.j2").render(context)
 
 
-def write_pages(folder: Path, reveal_hidden: bool = False) -> list[Path]:
-    """Write the class report and every submission's feedback page into the graded folder; return their paths."""
+def write_pages(folder: Path, reveal_hidden: bool = False, root: Path | None = None) -> list[Path]:
+    """Write the class report and every submission's feedback page into the graded folder; return their paths.
+
+    ``root`` is a course repository whose assignments/ holds the batch's assignment, when it is not installed here.
+    """
     batch = read_batch(folder)
-    questions = questions_for(batch.assignment, batch.submissions)
+    questions = questions_for(batch.assignment, batch.submissions, root)
     written = [batch.folder / REPORT]
     _write(written[0], render_report(batch, questions))
     for submission in batch.submissions:

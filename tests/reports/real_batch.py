@@ -1,8 +1,9 @@
 """A real batch, graded by `autograder grade`: what the browser tests, the real-batch counts and docs' screenshots use.
 
 The solution, the untouched template (twice, under two names: an identical-output cluster), a correct
-alternative and single-bug variants from the corpus, a file that is not a notebook, a notebook whose cell never
-ends, and one whose file name and error message are HTML.
+alternative and single-bug variants from the corpus (two of them made by two students each), an Adam that refers to
+`torch.optim.Adam`, a file that is not a notebook, a notebook whose cell never ends, and one whose file name and
+error message are HTML.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from pathlib import Path
 
 import nbformat
 
-from tests.corpus.variants import BUGS, CORRECT, notebook
+from autograder.assignment import load
+from tests.assignments.optim_reg.corpus.variants import ADAM_STEP, BUGS, CORRECT, Variant, notebook
 
-ROOT = Path(__file__).resolve().parents[2]
 VARIANTS = ("A7-eps-inside-sqrt", "R1-eps-inside-sqrt", "A1-no-bias-correction", "D3-no-scaling",
             "I1-fans-swapped", "adam-torch-arrangement")  # fmt: skip
+TWICE = ("A7-eps-inside-sqrt", "A1-no-bias-correction")  # a second student makes the same mistake
+LIBRARY_ADAM = Variant("uses-torch-optim", "adam", ((ADAM_STEP, "    torch.optim.Adam\n" + ADAM_STEP),))
 HOSTILE_NAME = "<img src=x onerror=window.pwned=1>"
 HOSTILE_CELL = 'raise ValueError("<b>bold</b><script>window.pwned = 2</script>")'
 
@@ -28,10 +31,14 @@ def write_submissions(folder: Path) -> Path:
     by_name = {v.name: v for v in [*BUGS, *CORRECT]}
     for name in VARIANTS:
         nbformat.write(notebook(by_name[name]), folder / f"{name}.ipynb")
-    solution = nbformat.read(ROOT / "solutions" / "optim_reg.ipynb", as_version=4)
+    for name in TWICE:
+        nbformat.write(notebook(by_name[name]), folder / f"{name}-again.ipynb")
+    nbformat.write(notebook(LIBRARY_ADAM), folder / f"{LIBRARY_ADAM.name}.ipynb")
+    assignment = load("optim_reg")
+    solution = nbformat.read(assignment.solution_notebook, as_version=4)
     nbformat.write(solution, folder / "solution.ipynb")
-    shutil.copy(ROOT / "student_template" / "optim_reg.ipynb", folder / "template.ipynb")
-    shutil.copy(ROOT / "student_template" / "optim_reg.ipynb", folder / "template-again.ipynb")
+    shutil.copy(assignment.template_notebook, folder / "template.ipynb")
+    shutil.copy(assignment.template_notebook, folder / "template-again.ipynb")
     (folder / "unreadable.ipynb").write_text('{"cells": [', encoding="utf-8")
     looping = nbformat.from_dict(solution)
     looping.cells.insert(3, nbformat.v4.new_code_cell("while True:\n    pass"))
@@ -45,8 +52,8 @@ def write_submissions(folder: Path) -> Path:
 def grade(submissions: Path, out: Path) -> Path:
     """`autograder grade` on the submissions into out; out."""
     run = subprocess.run(
-        [sys.executable, "-m", "autograder.cli", "grade", str(submissions), "--out", str(out), "--jobs", "2",
-         "--cell-timeout", "3"],
+        [sys.executable, "-m", "autograder.cli", "grade", str(submissions), "--assignment", "optim_reg",
+         "--out", str(out), "--jobs", "2", "--cell-timeout", "3"],
         capture_output=True, text=True, timeout=1200,
     )  # fmt: skip
     if run.returncode != 0:

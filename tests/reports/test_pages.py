@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.assignment import load
 from autograder.reports.pages import write_pages
 from tests.reports import fixtures
 from tests.reports.html import Page, parse
@@ -157,8 +158,12 @@ def test_questions_come_from_the_assignment_when_this_installation_has_it(batch)
         data_file.write_text(json.dumps(data))
     write_pages(batch, reveal_hidden=True)
     report = _read(batch / "report.html")
-    assert "1. Initialization [init]" in report.text and "4. Adam [adam]" in report.text
-    assert "Where to look: notebook section 4. Adam [adam]" in _read(batch / "eps_hidden_only" / "feedback.html").text
+    points = load("optim_reg").points()
+    assert f"Initialization [init] · {points['init']:g} points" in report.text
+    assert f"Adam [adam] · {points['adam']:g} points" in report.text
+    assert "Dropout [dropout]" in report.text  # no submission ran it: its points come from the assignment too
+    feedback = _read(batch / "eps_hidden_only" / "feedback.html").text
+    assert "Where to look: the notebook's section “Adam” [adam]" in feedback
 
 
 def test_writes_stay_inside_the_graded_folder(batch, tmp_path):

@@ -21,6 +21,30 @@ def _page(path: Path):
     return parse(path.read_text(encoding="utf-8"))
 
 
+def test_mistake_counts_equal_the_results_files(graded: Path):
+    students: dict[str, set[str]] = {}
+    for name, data in _results(graded).items():
+        for test in data["tests"]:
+            if "mistake" in test["extra_data"]:
+                students.setdefault(test["extra_data"]["mistake"]["id"], set()).add(name)
+    assert max(len(s) for s in students.values()) == 2  # the batch has mistakes, two made by two students
+    rows = _page(graded / "report.html").having("data-mistake")
+    assert {r.attrs["data-mistake"]: int(r.attrs["data-students"]) for r in rows} == {
+        k: len(v) for k, v in students.items()
+    }
+    assert [int(r.attrs["data-students"]) for r in rows] == sorted((len(v) for v in students.values()), reverse=True)
+    for row in rows:
+        assert all(name in row.content for name in students[row.attrs["data-mistake"]])
+
+
+def test_forbidden_library_calls_are_listed_with_their_question(graded: Path):
+    data = _results(graded)[real_batch.LIBRARY_ADAM.name]
+    assert {t["tags"][0] for t in data["tests"] if t["extra_data"].get("forbidden")} == {"adam"}
+    forbidden = _page(graded / "report.html").having("data-forbidden")
+    assert [e.attrs["data-forbidden"] for e in forbidden] == [real_batch.LIBRARY_ADAM.name]
+    assert "[adam]" in forbidden[0].content and "torch.optim.Adam" in forbidden[0].content
+
+
 def test_report_lists_what_went_wrong_in_the_batch(graded: Path):
     page = _page(graded / "report.html")
     assert [e.attrs["data-not-graded"] for e in page.having("data-not-graded")] == ["unreadable"]
