@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from autograder.assignment import Question
-from autograder.reports.results import STOPPED_CELL, CellOutcome, GradedSubmission, Mistake, TestOutcome
+from autograder.grading.api import Mistake
+from autograder.reports.results import STOPPED_CELL, GradedSubmission, TestOutcome
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,12 @@ class QuestionStats:
     partial: int
     none: int
     mean: float
-    scores: list[float]
 
 
 @dataclass(frozen=True)
 class TestStats:
+    __test__ = False  # statistics, not a test for pytest to collect
+
     question: str
     name: str
     visible: bool
@@ -52,7 +54,6 @@ class ClassMistake:
     text: str
     question: str
     submissions: list[GradedSubmission] = field(default_factory=list)
-    tests: list[str] = field(default_factory=list)  # the tests that recognised it
 
 
 @dataclass(frozen=True)
@@ -80,22 +81,22 @@ def score_summary(scores: list[float], full: float) -> ScoreSummary | None:
     )  # fmt: skip
 
 
-def question_score(submission: GradedSubmission, question: str, *, visible_only: bool = False) -> float:
-    return sum(t.score for t in submission.tests if t.question == question and (t.visible or not visible_only))
+def _question_score(submission: GradedSubmission, question: str) -> float:
+    return sum(t.score for t in submission.tests if t.question == question)
 
 
 def question_stats(graded: list[GradedSubmission], questions: list[Question]) -> list[QuestionStats]:
     stats = []
     for q in questions:
-        scores = [question_score(s, q.id) for s in graded]
+        scores = [_question_score(s, q.id) for s in graded]
         full = sum(x >= q.points for x in scores)
         none = sum(x <= 0 for x in scores)
         mean = statistics.fmean(scores) if scores else 0.0
-        stats.append(QuestionStats(q, full, len(scores) - full - none, none, mean, scores))
+        stats.append(QuestionStats(q, full, len(scores) - full - none, none, mean))
     return stats
 
 
-def test_stats(graded: list[GradedSubmission], questions: list[Question]) -> list[TestStats]:
+def per_test_stats(graded: list[GradedSubmission], questions: list[Question]) -> list[TestStats]:
     """Pass rates of every test, grouped by question in the assignment's order, tests in the order they ran."""
     counts: dict[tuple[str, str], list[int]] = {}
     visible: dict[tuple[str, str], bool] = {}
@@ -122,8 +123,6 @@ def class_mistakes(submissions: Iterable[GradedSubmission]) -> list[ClassMistake
             entry = found.setdefault(mistake.id, ClassMistake(mistake.id, mistake.text, question_of(mistake, test)))
             if submission not in entry.submissions:
                 entry.submissions.append(submission)
-            if test.name not in entry.tests:
-                entry.tests.append(test.name)
     return sorted(found.values(), key=lambda m: (-len(m.submissions), m.question, m.id))
 
 
@@ -166,7 +165,3 @@ def cell_failures(submissions: Iterable[GradedSubmission]) -> list[CellFailures]
         (CellFailures(cell, kind, subs) for (cell, kind), subs in groups.items()),
         key=lambda g: (-len(g.submissions), g.cell, g.error_type),
     )
-
-
-def failed_cells(submission: GradedSubmission) -> list[CellOutcome]:
-    return [c for c in submission.cells if c.failed]

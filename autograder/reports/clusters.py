@@ -17,7 +17,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from autograder.reports.results import CellOutcome, GradedSubmission, TestOutcome
+from autograder.reports.results import GradedSubmission, TestOutcome
+from autograder.worker.execute import CellOutcome
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Cluster:
 
 
 def _failed(submission: GradedSubmission) -> tuple[list[TestOutcome], list[CellOutcome]]:
-    return [t for t in submission.tests if not t.passed], [c for c in submission.cells if c.failed]
+    return [t for t in submission.tests if not t.passed], submission.failed_cells
 
 
 def fingerprint(submission: GradedSubmission) -> str | None:

@@ -73,7 +73,7 @@ def _report_context(batch: Batch, questions: list[Question]) -> dict[str, Any]:
     graded = [s for s in batch.submissions if s.graded]
     max_total = sum(q.points for q in questions)
     question_stats = analysis.question_stats(graded, questions)
-    tests = analysis.test_stats(graded, questions)
+    tests = analysis.per_test_stats(graded, questions)
     scores = [s.score for s in graded]
     return {
         "batch": batch,
@@ -123,7 +123,7 @@ def _feedback_context(
         "revealed": reveal_hidden and any(not t.visible for t in submission.tests),
         "earned": sum(qf.earned for qf in by_question),
         "possible": sum(qf.shown_points for qf in by_question) if hidden_points else sum(q.points for q in questions),
-        "failed_cells": analysis.failed_cells(submission),
+        "failed_cells": submission.failed_cells,
     }
 
 

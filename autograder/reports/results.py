@@ -13,21 +13,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograder.grading.api import Mistake
+from autograder.worker.execute import CellOutcome
+
 RESULTS = "results.json"
 _QUESTION_PREFIX = re.compile(r"^\[([^\]]+)\]\s*")
 UNASSIGNED = "other"  # the question of a test whose results.json says none (results written by another grader)
 # Cell outcomes that mean the grader had to stop the cell, not that the student's code raised.
 STOPPED_CELL = ("timeout", "crashed")
-
-
-@dataclass(frozen=True)
-class Mistake:
-    id: str  # "<question>.<slug>", stable across runs
-    text: str  # the sentence shown to the student
+FAILED_CELL = ("error", *STOPPED_CELL)
 
 
 @dataclass(frozen=True)
 class TestOutcome:
+    __test__ = False  # a record, not a test for pytest to collect
+
     question: str
     name: str  # what the test checks, without the "[question]" prefix
     score: float
@@ -40,18 +40,6 @@ class TestOutcome:
     @property
     def passed(self) -> bool:
         return self.score >= self.max_score
-
-
-@dataclass(frozen=True)
-class CellOutcome:
-    cell: int
-    status: str  # "ok", "error", "timeout", "crashed", "skipped-work"
-    error_type: str
-    message: str
-
-    @property
-    def failed(self) -> bool:
-        return self.status not in ("ok", "skipped-work")
 
 
 @dataclass(frozen=True)
@@ -77,6 +65,11 @@ class GradedSubmission:
     def graded(self) -> bool:
         """A submission that could not be graded has no tests (SPEC B: its output says why)."""
         return bool(self.tests)
+
+    @property
+    def failed_cells(self) -> list[CellOutcome]:
+        """Cells that raised, ran past their time limit or ended their process."""
+        return [c for c in self.cells if c.status in FAILED_CELL]
 
     @property
     def who(self) -> str:
@@ -132,14 +125,15 @@ def _test(data: dict[str, Any]) -> TestOutcome:
     )
 
 
-def _cell(data: dict[str, Any]) -> CellOutcome:
-    number = data.get("cell")
-    return CellOutcome(
-        number if isinstance(number, int) else 0,
-        _text(data.get("status")),
-        _text(data.get("error_type")),
-        _text(data.get("message")),
-    )
+def _cells(data: list[Any]) -> list[CellOutcome]:
+    """The cell outcomes of a results.json, each read as the grader reads a worker's (malformed ones left out)."""
+    cells = []
+    for item in data:
+        try:
+            cells.append(CellOutcome.from_json(item))
+        except ValueError:
+            continue
+    return cells
 
 
 def parse_results(name: str, data: dict[str, Any]) -> GradedSubmission:
@@ -150,7 +144,7 @@ def parse_results(name: str, data: dict[str, Any]) -> GradedSubmission:
         score=_number(data.get("score")),
         output=_text(data.get("output")),
         tests=[_test(t) for t in _list(data.get("tests")) if isinstance(t, dict)],
-        cells=[_cell(c) for c in _list(extra.get("cells")) if isinstance(c, dict)],
+        cells=_cells(_list(extra.get("cells"))),
         assignment=_text(extra.get("assignment")) or None,
         submitters=[
             Submitter(_text(s.get("name")), _text(s.get("email")), _text(s.get("sid")))
