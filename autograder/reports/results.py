@@ -1,7 +1,7 @@
 """Read a graded folder: every ``<submission>/results.json`` as typed records the pages are built from.
 
 The records keep what the pages may show and nothing else: a test's name, score, visibility, feedback and named
-mistake (TEAM contract: ``extra_data.question`` and ``extra_data.mistake``), the cell outcomes, the submitters.
+mistake and forbidden calls (the ``extra_data`` fields docs/reports.md lists), the cell outcomes, the submitters.
 A results.json that cannot be read is kept as a problem to report, never a reason to stop.
 """
 
@@ -53,7 +53,7 @@ class Submitter:
 class GradedSubmission:
     """One submission's results.json."""
 
-    name: str  # its folder in the graded directory (SPEC: the notebook's stem, made unique)
+    name: str  # its folder in the graded directory (the notebook's stem, made unique)
     score: float
     output: str  # the summary students read first; for a submission not graded, why
     tests: list[TestOutcome] = field(default_factory=list)
@@ -63,7 +63,7 @@ class GradedSubmission:
 
     @property
     def graded(self) -> bool:
-        """A submission that could not be graded has no tests (SPEC B: its output says why)."""
+        """A submission that could not be graded has no tests (its output says why)."""
         return bool(self.tests)
 
     @property

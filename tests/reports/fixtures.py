@@ -1,4 +1,4 @@
-"""A graded folder written by hand to the results.json contract (TEAM.md), for tests that need exact control.
+"""A graded folder written by hand in the results.json format docs/reports.md describes, for exact control.
 
 Questions ``alpha`` and ``beta`` belong to an assignment this repository does not have, so the pages fall back to
 what the results say. Hostile strings stand where students control text: a submission's file name and a cell's
