@@ -1,9 +1,13 @@
-"""What the Gradescope and otter zips are made of: scripts filled in from templates, files with fixed metadata."""
+"""What the Gradescope and otter zips are made of: scripts filled in from templates (with the CPU-only torch install
+both setup.sh share), files with fixed metadata."""
 
 from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"  # PyTorch's own index of CPU-only builds
+_CPU_TORCH = Path(__file__).resolve().parent / "cpu_torch.sh"
 
 
 def fill_template(path: Path, **values: str) -> str:
@@ -20,3 +24,8 @@ def add_text(archive: zipfile.ZipFile, name: str, text: str, executable: bool = 
     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
     info.external_attr = (0o100755 if executable else 0o100644) << 16
     archive.writestr(info, text, compress_type=zipfile.ZIP_DEFLATED)
+
+
+def cpu_torch(torch_version: str) -> str:
+    """The shell functions both setup.sh scripts install torch with: the CPU build only, and never silently CUDA."""
+    return fill_template(_CPU_TORCH, CPU_INDEX=CPU_INDEX, TORCH=torch_version)

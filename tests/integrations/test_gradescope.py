@@ -118,14 +118,20 @@ def test_setup_installs_cpu_torch_then_the_bundled_wheel_in_a_venv_and_locks_sec
     assert done.returncode == 0, done.stderr
     (wheel,) = (root / "source").glob("*.whl")
     venv = tmp_path / "venv"
-    assert log[:5] == [
+    cpu = "--index-url https://download.pytorch.org/whl/cpu torch==2.13.0"
+    plan = log[4].split("--report ")[1].split()[0]  # what pip would install, checked before anything is (cpu_torch.sh)
+    assert log[:9] == [
         "apt-get update",
         "apt-get install -y --no-install-recommends python3-venv",
         f"python3 -m venv {venv}",
-        "pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu torch==2.13.0",
+        "python -m pip install --quiet --no-cache-dir pip>=23.2",
+        f"python -m pip install --quiet --dry-run --report {plan} {cpu}",
+        f"python - https://download.pytorch.org/whl/cpu {plan}",
+        f"python -m pip install --no-cache-dir {cpu}",
         f"pip install --no-cache-dir {wheel}",
+        "python - https://download.pytorch.org/whl/cpu",  # no CUDA build installed after all
     ]
-    assert log[5].startswith("python -m autograder.integrations.gradescope.run --root /"), (
+    assert log[9].startswith("python -m autograder.integrations.gradescope.run --root /"), (
         "the reference cache is warmed"
     )
     assert log[5].endswith("--assignment optim_reg"), "with the zip's own assignment"

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 from autograder.assignment import Assignment
-from autograder.integrations.zip_entries import add_text, fill_template
+from autograder.integrations.zip_entries import add_text, cpu_torch, fill_template
 
 TORCH_VERSION = "2.13.0"  # the version the Makefile installs and the test suite runs
 VENV = "/opt/autograder/venv"  # outside /autograder/source, which setup.sh makes root-only
@@ -24,7 +24,7 @@ def build_zip(assignment: Assignment, out: Path, wheel: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(target, "w") as archive:
         values = {"VENV": VENV, "CACHE": CACHE, "ASSIGNMENT": assignment.name}
-        setup = fill_template(_TEMPLATES / "setup.sh", **values, TORCH=TORCH_VERSION, WHEEL=wheel.name)
+        setup = fill_template(_TEMPLATES / "setup.sh", **values, CPU_TORCH=cpu_torch(TORCH_VERSION), WHEEL=wheel.name)
         run = fill_template(_TEMPLATES / "run_autograder", **values)
         add_text(archive, "setup.sh", setup, executable=True)  # Gradescope runs both directly
         add_text(archive, "run_autograder", run, executable=True)

@@ -10,10 +10,14 @@ export AUTOGRADER_CACHE="${AUTOGRADER_CACHE:-@CACHE@}"
 apt-get update
 apt-get install -y --no-install-recommends python3-venv  # Ubuntu's python3 cannot create a venv without it
 python3 -m venv "$venv"
-# torch first, and only from PyTorch's CPU index: PyPI's torch is the CUDA build, gigabytes that would never run.
-"$venv/bin/pip" install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu torch==@TORCH@
-# Then the grader itself, from the wheel in this zip, without extras (grading needs neither Jupyter nor otter).
+
+@CPU_TORCH@
+
+# torch first, and only its CPU build (see above). Then the grader itself, from the wheel in this zip, without extras
+# (grading needs neither Jupyter nor otter); it needs torch, which is there already.
+install_cpu_torch "$venv/bin/python"
 "$venv/bin/pip" install --no-cache-dir "$root/source/@WHEEL@"
+refuse_cuda_torch "$venv/bin/python"
 
 # Work out the reference solution's results now, once, by grading an empty submission: otherwise every submission
 # pays for them, in time and in memory (docs/gradescope.md has the numbers). This also proves the install works.

@@ -13,34 +13,34 @@ from pathlib import Path
 
 from autograder.assignment import Assignment
 from autograder.integrations.gradescope.build import TORCH_VERSION
-from autograder.integrations.otter.otter_tests import otter_test_files
-from autograder.integrations.zip_entries import add_text, fill_template
+from autograder.integrations.otter.otter_tests import KERNEL, otter_test_files
+from autograder.integrations.zip_entries import add_text, cpu_torch, fill_template
 
 OTTER_VERSION = "7.0.0"
-PYTHON_VERSION = "3.11"  # what this project's test suite runs on
-MINIFORGE_VERSION = "25.3.1-0"  # otter 7's own choice
-CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+VENV = "/opt/otter-env"  # setup.sh's venv, where run_autograder grades
 _TEMPLATES = Path(__file__).resolve().parent
 EXECUTABLES = {"run_autograder", "setup.sh"}  # otter's Dockerfile and Gradescope run them directly
 
 
 def requirements(wheel: Path) -> str:
-    """requirements.txt: torch from PyTorch's CPU index, then the wheel's own dependencies (torch excluded)."""
+    """requirements.txt: otter-grader with its kernel, and the wheel's own dependencies but torch.
+
+    setup.sh installs torch first, from PyTorch's CPU index only; nothing here may ask pip for another torch.
+    """
     with zipfile.ZipFile(wheel) as archive:
         (metadata,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
         lines = archive.read(metadata).decode().splitlines()
     needs = [line.split(":", 1)[1].strip() for line in lines if line.startswith("Requires-Dist:")]
     needs = [n for n in needs if "extra ==" not in n and not n.startswith("torch")]
-    # torch==X sorts below torch==X+cpu, so pip takes the CPU build from the extra index instead of PyPI's CUDA one.
-    return "\n".join([f"--extra-index-url {CPU_INDEX}", f"torch=={TORCH_VERSION}", *needs]) + "\n"
+    return "\n".join([f"otter-grader[grading]=={OTTER_VERSION}", *needs]) + "\n"
 
 
 def environment() -> str:
-    """environment.yml as otter generate writes it, its pip part reading requirements.txt."""
+    """environment.yml: otter grade's Dockerfile copies it into the image, so the zip must have one; nothing uses it."""
     return (
-        "name: otter-env\nchannels:\n  - conda-forge\ndependencies:\n"
-        f"  - python={PYTHON_VERSION}\n  - pip\n  - jupyter_server\n  - pip:\n"
-        f"      - otter-grader[grading]=={OTTER_VERSION}\n      - -r /autograder/source/requirements.txt\n"
+        "# otter grade's Dockerfile copies this file, so the zip has it. setup.sh uses no conda: it makes a venv from\n"
+        "# the base image's python3 and installs requirements.txt there (torch's CPU build first).\n"
+        "name: otter-env\ndependencies: []\n"
     )
 
 
@@ -58,7 +58,9 @@ def _entries(assignment: Assignment, wheel: Path) -> dict[str, str]:
     """Every file of the zip but the wheel, by name."""
     return {
         **{
-            name: fill_template(_TEMPLATES / name, WHEEL=wheel.name, MINIFORGE=MINIFORGE_VERSION)
+            name: fill_template(
+                _TEMPLATES / name, VENV=VENV, CPU_TORCH=cpu_torch(TORCH_VERSION), WHEEL=wheel.name, KERNEL=KERNEL
+            )
             for name in ("run_autograder", "setup.sh", "run_otter.py")
         },
         "environment.yml": environment(),

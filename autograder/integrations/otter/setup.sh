@@ -1,30 +1,27 @@
 #!/usr/bin/env bash
-# Otter's grading image runs this once (`otter grade` and Gradescope alike). It is otter 7's own setup.sh without
-# the two things this assignment never uses: LaTeX/pandoc (no PDFs are made) and playwright's chromium.
-# torch comes from PyTorch's CPU index (see requirements.txt), never as PyPI's CUDA build.
-set -e
+# Runs once, as root, when the grading image is built: by `otter grade` (otter's Dockerfile, on its base image, by
+# default Ubuntu 22.04) and by Gradescope. Otter 7's own setup.sh downloads Miniforge from GitHub and solves a conda
+# environment; this one needs neither: the base image's own Python 3 (3.10 or newer) gets a venv, torch's CPU build
+# comes from PyTorch's index and everything else from PyPI. No PDF is ever made: no LaTeX, pandoc or chromium.
+# AUTOGRADER_ROOT and AUTOGRADER_VENV are for this project's tests; grading images leave them unset.
+set -euo pipefail
+root="${AUTOGRADER_ROOT:-/autograder}"
+venv="${AUTOGRADER_VENV:-@VENV@}"
 
 export DEBIAN_FRONTEND=noninteractive
-apt-get clean
 apt-get update
-apt-get install -y wget
+apt-get install -y --no-install-recommends python3 python3-venv
+python3 -m venv "$venv"
 
-if [ "$(uname -p)" = "arm" ] || [ "$(uname -p)" = "aarch64" ]; then arch=aarch64; else arch=x86_64; fi
-wget -nv "https://github.com/conda-forge/miniforge/releases/download/@MINIFORGE@/Miniforge3-Linux-$arch.sh" \
-    -O /autograder/source/mamba_install.sh
-chmod +x /autograder/source/mamba_install.sh
-/autograder/source/mamba_install.sh -b
-echo "export PATH=/root/miniforge3/bin:\$PATH" >> /root/.bashrc
+@CPU_TORCH@
 
-export PATH=/root/miniforge3/bin:$PATH
-export TAR="/bin/tar"
-
-mamba env create -f /autograder/source/environment.yml
-mamba install -n otter-env -c conda-forge nb_conda_kernels
-mamba shell init --shell bash
-
-# On Gradescope the whole zip is here already: install this project (graders and reference) into the image now.
-# `otter grade` adds files/ after this script, so there run_autograder installs it instead.
-if [ -f /autograder/source/files/@WHEEL@ ]; then
-    mamba run -n otter-env pip install --no-deps --no-index /autograder/source/files/@WHEEL@
+install_cpu_torch "$venv/bin/python"
+# otter-grader with its kernel, and what this project needs besides torch (requirements.txt).
+"$venv/bin/pip" install --no-cache-dir -r "$root/source/requirements.txt"
+# On Gradescope the whole zip is here already: install this project (graders and reference) now, and prove its graders
+# import, or fail the build. `otter grade` adds files/ and run_otter.py only after this script; there run_otter.py
+# does the same in each container, before grading.
+if [ -f "$root/source/run_otter.py" ]; then
+    "$venv/bin/python" "$root/source/run_otter.py" --install-only
 fi
+refuse_cuda_torch "$venv/bin/python"
