@@ -19,16 +19,18 @@ if report:
 else:
     found = [(dist.metadata["Name"], dist.version) for dist in importlib.metadata.distributions()]
     verb = "installed"
-cuda = sorted(
+cuda = {
     f"{name}=={version}"
     for name, version in found
     if name.lower().startswith(("nvidia-", "triton")) or (name.lower() == "torch" and "+cu" in version)
-)
+}
 if cuda:
+    cuda |= {f"{name}=={version}" for name, version in found if name.lower() == "torch"}
     sys.exit(
-        f"setup.sh: pip {verb} a CUDA build of torch ({', '.join(cuda)}): gigabytes that never run here. This happens "
-        f"when PyTorch's CPU index ({index}) cannot be reached and another index offers torch. Let the machine that "
-        "builds the grading image reach that index (and drop other indexes from pip's configuration), then build again."
+        f"setup.sh: pip {verb} torch's CUDA build or CUDA libraries ({', '.join(sorted(cuda))}): gigabytes that never "
+        f"run here. This happens when PyTorch's CPU index ({index}) cannot be reached and another index offers torch. "
+        "Let the machine that builds the grading image reach that index (and drop other indexes from pip's "
+        "configuration), then build again."
     )
 PYTHON
 }
