@@ -20,6 +20,7 @@ import pytest
 from autograder.integrations.gradescope.build import TORCH_VERSION
 from autograder.integrations.otter.build import build_zip
 from autograder.integrations.zip_entries import cpu_torch
+from tests.integrations.otter_docker import without_member
 
 REPO = Path(__file__).resolve().parents[2]
 KERNEL_FILE = "autograder/integrations/otter/kernel.py"
@@ -50,13 +51,7 @@ def otter_root(parent: Path, otter_zip: Path, wheel_without: str | None = None) 
     (root / "results").mkdir()
     if wheel_without:
         (wheel,) = (root / "source/files").glob("*.whl")
-        original = wheel.with_suffix(".original")
-        wheel.rename(original)
-        with zipfile.ZipFile(original) as source, zipfile.ZipFile(wheel, "w") as target:
-            for item in source.infolist():
-                if item.filename != wheel_without:
-                    target.writestr(item, source.read(item))
-        original.unlink()
+        wheel.write_bytes(without_member(wheel.read_bytes(), wheel_without))
     return root
 
 
