@@ -71,10 +71,12 @@ def install_tools() -> None:
         return
     apt = ["apt-get", "-o", "DPkg::Lock::Timeout=900"]
     subprocess.run([*apt, "update", "-qq"], check=True, capture_output=True)
-    done = subprocess.run([*apt, "install", "-y", "-qq", "--no-install-recommends", *missing], capture_output=True,
-                          text=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})  # fmt: skip
+    install = [*apt, "install", "-y", "-qq", "--no-install-recommends", *missing]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    done = subprocess.run(install, check=False, capture_output=True, text=True, env=env)
     if done.returncode != 0:
-        raise RuntimeError(f"apt-get could not install {' '.join(missing)}:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        output = done.stdout[-2000:] + done.stderr[-2000:]
+        raise RuntimeError(f"apt-get could not install {' '.join(missing)}:\n{output}")
 
 
 def without_member(archive: bytes, name: str) -> bytes:
@@ -150,7 +152,7 @@ class Engine:
     log: Path
 
     def docker(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
-        return subprocess.run(["docker", *args], env=self.env, capture_output=True, text=True, **kwargs)
+        return subprocess.run(["docker", *args], check=False, env=self.env, capture_output=True, text=True, **kwargs)
 
 
 def _start_dockerd(driver: str, config: Path, log: Path) -> Engine:
@@ -171,7 +173,8 @@ def _start_dockerd(driver: str, config: Path, log: Path) -> Engine:
             return engine
         time.sleep(0.5)
     _stop(engine)
-    raise RuntimeError(f"dockerd with the {driver} storage driver did not start; its log ends:\n{log.read_text()[-2000:]}")
+    ending = log.read_text()[-2000:]
+    raise RuntimeError(f"dockerd with the {driver} storage driver did not start; its log ends:\n{ending}")
 
 
 def _stop(engine: Engine) -> None:
@@ -270,8 +273,9 @@ def base_image(running: Engine) -> bool:
         if imported.returncode != 0:
             raise RuntimeError(f"docker import failed: {imported.stderr}")
         (context / "Dockerfile").write_text(dockerfile + f"LABEL autograder.stand-in={key}\n")
-        built = subprocess.run(["docker", "build", "--network", "none", "--tag", BASE_IMAGE, str(context)],
-                               env={**running.env, "DOCKER_BUILDKIT": "0"}, capture_output=True, text=True)  # fmt: skip
+        build = ["docker", "build", "--network", "none", "--tag", BASE_IMAGE, str(context)]
+        env = {**running.env, "DOCKER_BUILDKIT": "0"}  # the classic builder: nothing to run, so no buildx needed
+        built = subprocess.run(build, check=False, env=env, capture_output=True, text=True)
         if built.returncode != 0:
             raise RuntimeError(f"building the stand-in base image failed:\n{built.stdout[-2000:]}{built.stderr}")
     return True
@@ -288,7 +292,7 @@ def prune(running: Engine) -> None:
 
 def documented_commands() -> str:
     """The shell block of docs/otter.md that runs `otter grade` (the folder it needs, then the command)."""
-    blocks = re.findall(r"```bash\n(.*?)```", (REPO / "docs/otter.md").read_text(), flags=re.S)
+    blocks = re.findall(r"```bash\n(.*?)```", (REPO / "docs/otter.md").read_text(), flags=re.DOTALL)
     (block,) = [b for b in blocks if "otter grade " in b]
     return block
 
@@ -326,8 +330,8 @@ def otter_grade(running: Engine, workdir: Path, name: str = "optim_reg", command
     commands = commands or documented_commands()
     env = {**running.env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{running.env['PATH']}"}
     start = time.time()
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", commands], cwd=workdir, env=env, capture_output=True,
-                          text=True, timeout=3600)  # fmt: skip
+    bash = ["bash", "-euo", "pipefail", "-c", commands]
+    done = subprocess.run(bash, check=False, cwd=workdir, env=env, capture_output=True, text=True, timeout=3600)
     end = time.time()
     output = done.stdout[-6000:] + done.stderr[-6000:]
     if done.returncode != 0:
@@ -344,8 +348,9 @@ def otter_grade(running: Engine, workdir: Path, name: str = "optim_reg", command
 
 def prepare(workdir: Path) -> Path:
     """`autograder build` into workdir/dist and the measured notebooks into workdir/submissions; returns the zip."""
-    from tests.corpus.variants import BUGS, notebook
     import nbformat
+
+    from tests.corpus.variants import BUGS, notebook
 
     build = [sys.executable, "-m", "autograder.cli", "build", "--out", str(workdir / "dist")]
     subprocess.run(build, check=True, cwd=REPO, capture_output=True)
@@ -377,8 +382,10 @@ def measure(cold: bool) -> None:
     total = time.time() - started
     print(f"engine: dockerd pid {running.pid}, {running.storage_driver}; base image {'made' if made else 'cached'} "
           f"in {base:.0f} s")  # fmt: skip
-    print(f"otter grade: {grading.seconds:.0f} s for {len(grading.rows) - 1} notebooks; image build "
-          f"{grading.image_seconds:.0f} s; per notebook {', '.join(f'{s:.0f}' for s in grading.notebook_seconds)} s")
+    print(
+        f"otter grade: {grading.seconds:.0f} s for {len(grading.rows) - 1} notebooks; image build "
+        f"{grading.image_seconds:.0f} s; per notebook {', '.join(f'{s:.0f}' for s in grading.notebook_seconds)} s"
+    )
     for name, row in grading.rows.items():
         print(f"  {name}: {row['total_points_earned']} ({row['grading_status']})")
     print(f"all, from start to engine stopped: {total:.0f} s")

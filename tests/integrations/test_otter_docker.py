@@ -27,14 +27,14 @@ def test_the_engine_is_stopped_by_its_pid_whatever_happens():
     """An error while a container runs still stops the container, dockerd and containerd, by pid. This runs before the
     module's engine starts (two engines on the same data would not be safe) and makes the base image it reuses."""
     otter_docker.install_tools()
-    with pytest.raises(RuntimeError, match="an error while a container runs"):
-        with otter_docker.engine() as engine:
-            otter_docker.base_image(engine)
-            started = engine.docker("run", "--rm", "--detach", "--network", "none", otter_docker.BASE_IMAGE, "sleep", "600")
-            assert started.returncode == 0, started.stderr
-            inside = otter_docker.leftover_pids() - {engine.pid}
-            assert len(inside) >= 3, "containerd, the container's shim and its sleep"
-            raise RuntimeError("an error while a container runs")
+    with pytest.raises(RuntimeError, match="an error while a container runs"), otter_docker.engine() as engine:
+        otter_docker.base_image(engine)
+        sleeping = ["run", "--rm", "--detach", "--network", "none", otter_docker.BASE_IMAGE, "sleep", "600"]
+        started = engine.docker(*sleeping)
+        assert started.returncode == 0, started.stderr
+        inside = otter_docker.leftover_pids() - {engine.pid}
+        assert len(inside) >= 3, "containerd, the container's shim and its sleep"
+        raise RuntimeError("an error while a container runs")
     assert not Path(f"/proc/{engine.pid}").exists()
     assert otter_docker.leftover_pids() == set()
 
@@ -68,7 +68,7 @@ def ours(workdir, tmp_path_factory) -> dict[str, dict[str, str]]:
     out = tmp_path_factory.mktemp("autograder-grade")
     command = [sys.executable, "-m", "autograder.cli", "grade", str(workdir / "submissions"), "--out", str(out),
                "--jobs", "2"]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     with open(out / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -105,7 +105,10 @@ def test_graders_that_do_not_import_are_named_in_the_grading_status_not_a_silent
     """The same zip with the otter kernel module left out of its wheel: otter grade must say why nothing was graded."""
     broken = tmp_path / "dist/broken.zip"
     broken.parent.mkdir()
-    with zipfile.ZipFile(workdir / "dist/optim_reg/otter/autograder.zip") as source, zipfile.ZipFile(broken, "w") as out:
+    with (
+        zipfile.ZipFile(workdir / "dist/optim_reg/otter/autograder.zip") as source,
+        zipfile.ZipFile(broken, "w") as out,
+    ):
         for item in source.infolist():
             data = source.read(item)
             if item.filename.endswith(".whl"):
@@ -122,5 +125,3 @@ def test_graders_that_do_not_import_are_named_in_the_grading_status_not_a_silent
     assert status.startswith("This project's graders are not usable here, so the submission was not graded")
     assert "No module named 'autograder.integrations.otter.kernel'" in status
     running.docker("image", "rm", "--force", "otter-grade:optim_reg-broken")
-
-

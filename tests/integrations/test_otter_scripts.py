@@ -60,12 +60,12 @@ def run_otter(python: Path, root: Path, *args: str) -> subprocess.CompletedProce
     env = {**os.environ, "AUTOGRADER_ROOT": str(root)}
     env.pop("PYTHONPATH", None)
     command = [str(python), str(root / "source/run_otter.py"), *args]
-    return subprocess.run(command, cwd=root.parent, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(command, cwd=root.parent, env=env, check=False, capture_output=True, text=True, timeout=600)
 
 
 def where_autograder_is(python: Path, cwd: Path) -> subprocess.CompletedProcess:
     check = "import autograder; print(autograder.__file__, list(autograder.__path__))"
-    return subprocess.run([str(python), "-c", check], cwd=cwd, capture_output=True, text=True)
+    return subprocess.run([str(python), "-c", check], check=False, cwd=cwd, capture_output=True, text=True)
 
 
 def test_run_otter_installs_exactly_the_bundled_wheel_where_a_folder_named_autograder_fools_an_import(
@@ -155,11 +155,12 @@ def guard(python: Path, index: str, find_links: str | None, call: str) -> subpro
     if find_links:
         env["PIP_FIND_LINKS"] = find_links
     script = f"set -euo pipefail\n{cpu_torch(TORCH_VERSION)}\n{call}\n"
-    return subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(["bash", "-c", script], check=False, env=env, capture_output=True, text=True, timeout=300)
 
 
 def installed(python: Path) -> set[str]:
-    done = subprocess.run([str(python), "-m", "pip", "list", "--format", "freeze"], capture_output=True, text=True)
+    pip_list = [str(python), "-m", "pip", "list", "--format", "freeze"]
+    done = subprocess.run(pip_list, check=True, capture_output=True, text=True)
     return {line.split("==")[0].lower() for line in done.stdout.split()}
 
 
@@ -187,8 +188,8 @@ def test_the_cpu_build_is_installed_even_beside_pypis_cuda_build_and_checked_aga
     python = make_venv(tmp_path / "venv", see_our_dependencies=False)
     done = guard(python, indexes["cpu"], indexes["pypi"], f"install_cpu_torch {python}\nrefuse_cuda_torch {python}")
     assert done.returncode == 0, done.stderr
-    version = subprocess.run([str(python), "-c", "import torch; print(torch.__version__)"], capture_output=True,
-                             text=True)  # fmt: skip
+    version = subprocess.run([str(python), "-c", "import torch; print(torch.__version__)"], check=True,
+                             capture_output=True, text=True)  # fmt: skip
     assert version.stdout.strip() == f"{TORCH_VERSION}+cpu"
     assert "nvidia-cublas-cu12" not in installed(python)
 
@@ -197,4 +198,7 @@ def test_the_cpu_build_is_installed_even_beside_pypis_cuda_build_and_checked_aga
                     indexes["pypi"], "nvidia-cublas-cu12"], check=True)  # fmt: skip
     done = guard(python, indexes["cpu"], None, f"refuse_cuda_torch {python}")
     assert done.returncode == 1
-    assert "setup.sh: pip installed torch's CUDA build or CUDA libraries (nvidia-cublas-cu12==12.9.1, torch==" in done.stderr
+    assert (
+        "setup.sh: pip installed torch's CUDA build or CUDA libraries (nvidia-cublas-cu12==12.9.1, torch=="
+        in done.stderr
+    )

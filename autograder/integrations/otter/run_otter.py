@@ -20,6 +20,7 @@ import importlib.metadata
 import io
 import json
 import os
+import pickle
 import subprocess
 import sys
 import zipfile
@@ -62,7 +63,7 @@ def install() -> str | None:
     except (OSError, zipfile.BadZipFile, ValueError) as error:
         return f"this project's wheel {WHEEL} cannot be read ({error}); rebuild the zip with `autograder build`"
     pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--force-reinstall"]
-    done = subprocess.run([*pip, str(WHEEL)], capture_output=True, text=True)
+    done = subprocess.run([*pip, str(WHEEL)], check=False, capture_output=True, text=True)
     if done.returncode != 0:
         return f"pip could not install {WHEEL.name}: {done.stderr.strip()[-2000:]}"
     return None
@@ -77,8 +78,8 @@ def import_problem() -> str | None:
     expected = Path(importlib.metadata.distribution(DISTRIBUTION).locate_file("autograder/__init__.py"))
     check = f"import autograder, {KERNEL}; print(autograder.__file__)"
     cwd = ROOT / "submission"
-    done = subprocess.run([sys.executable, "-c", check], cwd=cwd if cwd.is_dir() else None, capture_output=True,
-                          text=True)  # fmt: skip
+    where = cwd if cwd.is_dir() else None
+    done = subprocess.run([sys.executable, "-c", check], check=False, cwd=where, capture_output=True, text=True)
     if done.returncode != 0:
         return f"importing {KERNEL} fails:\n{done.stderr.strip()[-3000:]}"
     found = done.stdout.strip()
@@ -110,7 +111,7 @@ def failed_as_a_whole() -> bool:
     try:
         with open(ROOT / "results/results.pkl", "rb") as f:
             return dill.load(f).has_catastrophic_failure()
-    except Exception:  # no readable results at all
+    except (OSError, EOFError, pickle.UnpicklingError):  # no readable results at all
         return True
 
 
