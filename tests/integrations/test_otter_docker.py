@@ -5,7 +5,6 @@ why; the zip is exactly the one `autograder build` writes and the command is doc
 dockerd, debootstrap), which CI has; the first run takes several minutes (debootstrap, then the grading image).
 """
 
-import csv
 import shutil
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.grades import read_grades
 from tests.integrations import otter_docker
 
 pytestmark = pytest.mark.skipif(
@@ -63,16 +63,14 @@ def graded(running, workdir) -> otter_docker.Grading:
 
 
 @pytest.fixture(scope="module")
-def ours(workdir, tmp_path_factory) -> dict[str, dict[str, str]]:
-    """`autograder grade`'s grades.csv rows, by submission."""
+def ours(workdir, tmp_path_factory) -> dict[str, dict[str, float]]:
+    """`autograder grade`'s points, by submission and column."""
     out = tmp_path_factory.mktemp("autograder-grade")
     command = [sys.executable, "-m", "autograder.cli", "grade", str(workdir / "submissions"), "--out", str(out),
-               "--jobs", "2"]  # fmt: skip
+               "--assignment", "optim_reg", "--jobs", "2"]  # fmt: skip
     done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
-    with open(out / "grades.csv", newline="") as f:
-        rows = list(csv.DictReader(f))
-    return {row["submission"]: row for row in rows}
+    return read_grades(out)
 
 
 def test_otter_grade_runs_the_documented_command_on_every_notebook(graded, workdir):
@@ -85,17 +83,17 @@ def test_otter_grade_runs_the_documented_command_on_every_notebook(graded, workd
 
 
 def test_otter_grade_gives_every_question_the_points_autograder_grade_gives(graded, ours):
-    from tests.corpus.variants import BUGS
+    from tests.assignments.optim_reg.corpus.variants import BUGS
 
     def points(row: dict[str, str]) -> dict[str, float]:
         return {q: float(row[q]) for q in questions}
 
     maximum = graded.rows["points-per-question"]
     questions = [q for q in maximum if q not in ("file", "total_points_earned", "percent_correct", "grading_status")]
-    assert points(maximum) == points(ours["Points Possible"])
+    assert points(maximum) == {q: ours["Points Possible"][q] for q in questions}
     notebooks = {file.removesuffix(".ipynb"): row for file, row in graded.rows.items() if file != "points-per-question"}
     for name, row in notebooks.items():
-        assert points(row) == pytest.approx(points(ours[name])), name
+        assert points(row) == pytest.approx({q: ours[name][q] for q in questions}), name
     for variant in BUGS:
         if variant.name in notebooks:
             assert points(notebooks[variant.name])[variant.question] < points(maximum)[variant.question], variant.name

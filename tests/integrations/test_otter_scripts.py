@@ -17,18 +17,18 @@ from urllib.parse import quote
 
 import pytest
 
+from autograder.assignment import load
 from autograder.integrations.gradescope.build import TORCH_VERSION
-from autograder.integrations.otter.build import build_zip
 from autograder.integrations.zip_entries import cpu_torch
+from tests.integrations.gradescope_container import built_zip
 from tests.integrations.otter_docker import without_member
 
-REPO = Path(__file__).resolve().parents[2]
 KERNEL_FILE = "autograder/integrations/otter/kernel.py"
 
 
 @pytest.fixture(scope="module")
 def otter_zip(tmp_path_factory) -> Path:
-    return build_zip(REPO, tmp_path_factory.mktemp("dist"), "optim_reg")
+    return built_zip("otter", load("optim_reg"), tmp_path_factory.mktemp("dist"))
 
 
 def make_venv(path: Path, see_our_dependencies: bool) -> Path:
@@ -107,7 +107,7 @@ def test_grading_without_importable_graders_says_why_in_otters_results_instead_o
 
     python = make_venv(tmp_path / "venv", see_our_dependencies=True)
     root = otter_root(tmp_path, otter_zip, wheel_without=KERNEL_FILE)
-    (root / "submission/template.ipynb").write_bytes((REPO / "student_template/optim_reg.ipynb").read_bytes())
+    (root / "submission/template.ipynb").write_bytes(load("optim_reg").template_notebook.read_bytes())
     done = run_otter(python, root)
     assert done.returncode == 0, done.stderr  # otter grade reads results only from a container that succeeded
     with open(root / "results/results.pkl", "rb") as f:
