@@ -2,7 +2,7 @@
 
 The zip's otter tests import this project's graders inside otter's kernel, so exactly the wheel in ``files/`` must be
 installed before a notebook runs. `otter grade` adds ``files/`` to its image only after setup.sh, so each container
-installs it here (offline, about a second); on Gradescope setup.sh has already installed it, through this file.
+installs it here (offline, a second or two); on Gradescope setup.sh has already installed it, through this file.
 Whether it is installed is never judged by ``import autograder`` from wherever this starts: from ``/``, where otter's
 containers and Gradescope start, that import finds otter's own ``/autograder`` folder as a namespace package.
 
