@@ -134,7 +134,7 @@ def test_setup_installs_cpu_torch_then_the_bundled_wheel_in_a_venv_and_locks_sec
     assert log[9].startswith("python -m autograder.integrations.gradescope.run --root /"), (
         "the reference cache is warmed"
     )
-    assert log[5].endswith("--assignment optim_reg"), "with the zip's own assignment"
+    assert log[9].endswith("--assignment optim_reg"), "with the zip's own assignment"
     for secret in (
         root / "source",
         tmp_path / "cache",
