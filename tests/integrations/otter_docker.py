@@ -353,14 +353,14 @@ def prepare(workdir: Path) -> Path:
     from autograder.assignment import load
     from tests.assignments.optim_reg.corpus.variants import BUGS, notebook
 
-    OPTIM_REG = load("optim_reg")
+    optim_reg = load("optim_reg")
 
     build = [sys.executable, "-m", "autograder.cli", "build", "--out", str(workdir / "dist")]
     subprocess.run(build, check=True, cwd=REPO, capture_output=True)
     submissions = workdir / "submissions"
     submissions.mkdir()
-    shutil.copy2(OPTIM_REG.solution_notebook, submissions / "solution.ipynb")
-    shutil.copy2(OPTIM_REG.template_notebook, submissions / "template.ipynb")
+    shutil.copy2(optim_reg.solution_notebook, submissions / "solution.ipynb")
+    shutil.copy2(optim_reg.template_notebook, submissions / "template.ipynb")
     for variant in BUGS:
         if variant.name in MEASURED_BUGS:
             nbformat.write(notebook(variant), submissions / f"{variant.name}.ipynb")
