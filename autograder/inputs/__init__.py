@@ -1,0 +1,1 @@
+"""Where submissions come from: loose notebooks, folders, and the exports of Gradescope and Canvas."""
