@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from autograder.probes import Probe, collect_probes
 
 if TYPE_CHECKING:
+    from autograder.authoring.written import WrittenQuestion
     from autograder.grading.api import Scoring
 
 NAMESPACE = "assignments"
@@ -136,6 +137,14 @@ class Assignment:
             if not fenced and (match := _HEADING.match(line)):
                 found.setdefault(match["question"], match["title"])
         return found
+
+    def written_questions(self) -> list[WrittenQuestion]:
+        """The written questions (graded by hand) marked in notebook.md, with their points, text, model answer and
+        rubric. The source holds the model answers: never call this before the workers fork."""
+        from autograder.authoring.source import parse_source
+        from autograder.authoring.written import written_questions
+
+        return written_questions(parse_source(self.source.read_text(encoding="utf-8"), str(self.source)), self.name)
 
     def grader_tests(self, question: str) -> list[tuple[str, Scoring]]:
         """(name, scoring) of the question's grader tests, in the order pytest runs them (definition order).

@@ -3,65 +3,29 @@
 A solution region is kept verbatim (minus its markers) in the solution notebook and in the reference
 module. In the student template, a code region becomes a stub that raises ``NotImplementedError``
 naming the function to write, and a text region becomes an answer prompt. ``NO PROMPT`` regions
-(private helpers of the reference) vanish from the template altogether.
+(private helpers of the reference) vanish from the template altogether. A written question's answer (see
+:mod:`autograder.authoring.written`) is a markdown cell of its own, tagged ``answer:<id>`` in both notebooks.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Literal
 
 import nbformat
 
-from autograder.authoring.source import SourceCell, SourceError
+from autograder.authoring.source import Region, SourceCell, SourceError, split_regions
+from autograder.authoring.written import WrittenQuestion, pieces, written_questions
 from autograder.conventions import EXPERIMENT_MARK
 
 Version = Literal["solution", "template"]
 
-_CODE_BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION(?P<no_prompt> NO PROMPT)?\s*$")
-_CODE_END = re.compile(r"^\s*# END SOLUTION\s*$")
-_TEXT_BEGIN = re.compile(r"^(?P<indent>\s*)<!-- BEGIN SOLUTION(?P<no_prompt> NO PROMPT)? -->\s*$")
-_TEXT_END = re.compile(r"^\s*<!-- END SOLUTION -->\s*$")
 _DEF = re.compile(r"^(?P<indent>\s*)(?:async\s+)?def\s+(?P<name>\w+)")
 _CLASS = re.compile(r"^(?P<indent>\s*)class\s+(?P<name>\w+)")
 
 ANSWER_PROMPT = "_Type your answer here, replacing this line._"
-
-
-@dataclass(frozen=True)
-class Region:
-    """A run of lines that is either given to students or part of the solution."""
-
-    lines: tuple[str, ...]
-    solution: bool
-    indent: str = ""
-    prompt: bool = True
-
-
-def split_regions(cell: SourceCell, where: str) -> list[Region]:
-    """Cut a cell into given and solution regions, checking that markers pair up."""
-    begin, end = (_CODE_BEGIN, _CODE_END) if cell.kind == "code" else (_TEXT_BEGIN, _TEXT_END)
-    regions: list[Region] = []
-    current: list[str] = []
-    opened: re.Match[str] | None = None
-    for line in cell.text.splitlines():
-        if match := begin.match(line):
-            if opened:
-                raise SourceError(f"{where}: BEGIN SOLUTION inside another solution region: {line.strip()!r}.")
-            regions.append(Region(tuple(current), solution=False))
-            current, opened = [], match
-        elif end.match(line):
-            if not opened:
-                raise SourceError(f"{where}: END SOLUTION without a BEGIN SOLUTION before it.")
-            regions.append(Region(tuple(current), True, opened["indent"], not opened["no_prompt"]))
-            current, opened = [], None
-        else:
-            current.append(line)
-    if opened:
-        raise SourceError(f"{where}: a solution region is never closed; add END SOLUTION after it.")
-    regions.append(Region(tuple(current), solution=False))
-    return [r for r in regions if r.lines or r.solution]
+RUBRIC_HEADING = "**Rubric** (for graders; the student template has neither the model answer nor this rubric):"
 
 
 def enclosing_name(lines: list[str], indent: str) -> str:
@@ -91,16 +55,42 @@ def _stub(region: Region, kind: str, given_so_far: list[str]) -> list[str]:
     ]
 
 
-def cell_text(cell: SourceCell, version: Version, where: str) -> str:
-    """The text of one cell as the given version of the notebook shows it."""
+def _regions_text(regions: Iterable[Region], kind: str, version: Version) -> str:
     out: list[str] = []
-    for region in split_regions(cell, where):
+    for region in regions:
         if region.solution and version == "template":
-            out.extend(_stub(region, cell.kind, out))
+            out.extend(_stub(region, kind, out))
         else:
             out.extend(region.lines)
-    text = "\n".join(out).strip("\n")
+    return "\n".join(out).strip("\n")
+
+
+def cell_text(cell: SourceCell, version: Version, where: str) -> str:
+    """The text of one cell as the given version of the notebook shows it."""
+    text = _regions_text(split_regions(cell, where), cell.kind, version)
     return f"{EXPERIMENT_MARK}\n{text}" if cell.experiment else text
+
+
+def answer_text(question: WrittenQuestion, version: Version) -> str:
+    """A written question's answer cell: the prompt for students; the model answer and rubric in the solution."""
+    if version == "template":
+        return ANSWER_PROMPT
+    rubric = f"\n\n{RUBRIC_HEADING}\n\n{question.rubric}" if question.rubric else ""
+    return question.answer + rubric
+
+
+def _markdown_cells(cell: SourceCell, number: int, version: Version, where: str) -> list[nbformat.NotebookNode]:
+    """A markdown cell, cut so that each written question's answer is a cell of its own, tagged with its id."""
+    out = []
+    for k, piece in enumerate(pieces(cell, where)):
+        cell_id = f"cell-{number:03d}" + (f"-{k}" if k else "")
+        if piece.question:
+            text, metadata = answer_text(piece.question, version), {"tags": [piece.question.tag]}
+        else:
+            text, metadata = _regions_text(piece.regions, "markdown", version), {}
+        if text.strip():
+            out.append(nbformat.v4.new_markdown_cell(text, id=cell_id, metadata=metadata))
+    return out
 
 
 def solution_lines(cells: list[SourceCell], name: str) -> list[str]:
@@ -111,6 +101,16 @@ def solution_lines(cells: list[SourceCell], name: str) -> list[str]:
         for region in split_regions(cell, f"{name}, cell {number}")
         if region.solution
         for line in region.lines
+    ]
+
+
+def markdown_texts(cells: list[SourceCell], version: Version, name: str) -> list[str]:
+    """The text of every markdown cell of one version of the notebook, as rendered."""
+    return [
+        str(md.source)
+        for number, cell in enumerate(cells, start=1)
+        if cell.kind == "markdown"
+        for md in _markdown_cells(cell, number, version, f"{name}, cell {number}")
     ]
 
 
@@ -130,12 +130,17 @@ def render_notebook(
         "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
+    written_questions(cells, name)  # one id per question
     for number, cell in enumerate(cells, start=1):
+        where = f"{name}, cell {number}"
         if cell.checks and checks is None:
-            raise SourceError(f"{name}, cell {number}: a checks cell needs the public checks code, and none was given.")
-        text = checks if cell.checks else cell_text(cell, version, f"{name}, cell {number}")
-        make = nbformat.v4.new_code_cell if cell.kind == "code" else nbformat.v4.new_markdown_cell
-        nb.cells.append(make(text, id=f"cell-{number:03d}", metadata=CHECKS_METADATA if cell.checks else {}))
+            raise SourceError(f"{where}: a checks cell needs the public checks code, and none was given.")
+        if cell.kind == "markdown":
+            nb.cells.extend(_markdown_cells(cell, number, version, where))
+            continue
+        text = checks if cell.checks else cell_text(cell, version, where)
+        metadata = CHECKS_METADATA if cell.checks else {}
+        nb.cells.append(nbformat.v4.new_code_cell(text, id=f"cell-{number:03d}", metadata=metadata))
     nbformat.validate(nb)
     return nb
 

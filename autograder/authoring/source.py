@@ -9,17 +9,25 @@ The source is Markdown, so the teaching text reads naturally in any editor and d
   ```` ```python checks ```` block is where the build puts the public checks (see :mod:`autograder.authoring.public_cases`);
 - solution regions (``# BEGIN SOLUTION`` / ``# END SOLUTION`` in code,
   ``<!-- BEGIN SOLUTION -->`` / ``<!-- END SOLUTION -->`` in text) are kept in the solution
-  notebook and replaced by stubs in the student template (see :mod:`autograder.authoring.render`).
+  notebook and replaced by stubs in the student template (see :mod:`autograder.authoring.render`);
+  this module cuts cells into those regions;
+- a ``<!-- QUESTION <id> points=<n> -->`` line before a question's text makes the text region that follows
+  it a written question's answer (see :mod:`autograder.authoring.written`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 CELL_BREAK = "+++"
 FENCE = "```"
 CELL_ROLES = ("reference", "experiment", "checks")
+_CODE_BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION(?P<no_prompt> NO PROMPT)?\s*$")
+_CODE_END = re.compile(r"^\s*# END SOLUTION\s*$")
+_TEXT_BEGIN = re.compile(r"^(?P<indent>\s*)<!-- BEGIN SOLUTION(?P<no_prompt> NO PROMPT)? -->\s*$")
+_TEXT_END = re.compile(r"^\s*<!-- END SOLUTION -->\s*$")
 
 
 class SourceError(ValueError):
@@ -74,3 +82,38 @@ def parse_source(text: str, name: str = "<source>") -> list[SourceCell]:
         raise SourceError(f"{name}, line {fence_line}: this code cell is never closed; add a line with ``` after it.")
     flush_markdown()
     return cells
+
+
+@dataclass(frozen=True)
+class Region:
+    """A run of lines that is either given to students or part of the solution."""
+
+    lines: tuple[str, ...]
+    solution: bool
+    indent: str = ""
+    prompt: bool = True
+
+
+def split_regions(cell: SourceCell, where: str) -> list[Region]:
+    """Cut a cell into given and solution regions, checking that markers pair up."""
+    begin, end = (_CODE_BEGIN, _CODE_END) if cell.kind == "code" else (_TEXT_BEGIN, _TEXT_END)
+    regions: list[Region] = []
+    current: list[str] = []
+    opened: re.Match[str] | None = None
+    for line in cell.text.splitlines():
+        if match := begin.match(line):
+            if opened:
+                raise SourceError(f"{where}: BEGIN SOLUTION inside another solution region: {line.strip()!r}.")
+            regions.append(Region(tuple(current), solution=False))
+            current, opened = [], match
+        elif end.match(line):
+            if not opened:
+                raise SourceError(f"{where}: END SOLUTION without a BEGIN SOLUTION before it.")
+            regions.append(Region(tuple(current), True, opened["indent"], not opened["no_prompt"]))
+            current, opened = [], None
+        else:
+            current.append(line)
+    if opened:
+        raise SourceError(f"{where}: a solution region is never closed; add END SOLUTION after it.")
+    regions.append(Region(tuple(current), solution=False))
+    return [r for r in regions if r.lines or r.solution]

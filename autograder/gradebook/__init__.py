@@ -1,0 +1,1 @@
+"""Gradebooks: the batch's grades.csv, and the CSV Canvas imports."""

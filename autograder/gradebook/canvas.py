@@ -1,0 +1,155 @@
+"""The CSV Canvas imports into its gradebook, joined with the course's Canvas gradebook export (`--roster`).
+
+The roster's `Student, ID, SIS User ID, SIS Login ID, Section` columns are kept, one column named after the
+assignment is added, and the second row is Canvas's `    Points Possible` row. Students are matched by Canvas user
+id, else SIS user id, else login (a submitter's SID or email, or the part of the email before '@'). Every student of
+a group submission gets the group's score. A submission no roster student matches, a student with no submission,
+and a student several submissions match (the highest score is used) are listed on stdout and in
+canvas_unmatched.csv; none is dropped. A student with no submission gets an empty cell, which Canvas leaves as is.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.gradebook.cells import csv_text, points
+from autograder.inputs.identity import Submitter
+from autograder.output import OutputFolder
+
+ROSTER_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+CANVAS_IMPORT = "canvas_import.csv"
+UNMATCHED = "canvas_unmatched.csv"
+MAX_ROSTER_BYTES = 50 * 2**20
+
+
+class RosterError(ValueError):
+    """The roster cannot be used; the message says what to export from Canvas instead."""
+
+
+@dataclass(frozen=True)
+class Graded:
+    """One submission as the gradebook needs it."""
+
+    submission: str
+    submitters: tuple[Submitter, ...]
+    score: float
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A row of canvas_unmatched.csv: a submission without a student, or a student without exactly one submission."""
+
+    problem: str
+    submission: str = ""
+    person: Submitter = field(default_factory=Submitter)
+    student: tuple[str, ...] = ("", "", "", "", "")  # the roster row, in ROSTER_COLUMNS order
+
+    def row(self) -> list[str]:
+        p = self.person
+        return [
+            self.problem,
+            self.submission,
+            p.name or "",
+            p.email or "",
+            p.sid or "",
+            p.canvas_id or "",
+            *self.student,
+        ]
+
+    def sentence(self) -> str:
+        who = f"{self.student[0]} (ID {self.student[1]})" if any(self.student) else ""
+        person = ", ".join(filter(None, (self.person.name, self.person.email, self.person.sid, self.person.canvas_id)))
+        if not any(self.student):
+            return f"Submission {self.submission} ({person or 'no student recorded'}): {self.problem}."
+        if self.submission:
+            return f"{who}, submissions {self.submission}: {self.problem}."
+        return f"{who}: {self.problem}."
+
+
+@dataclass
+class CanvasGradebook:
+    roster: list[dict[str, str]]
+    scores: dict[int, float] = field(default_factory=dict)  # roster row -> score
+    mismatches: list[Mismatch] = field(default_factory=list)
+
+
+def read_roster(path: Path) -> list[dict[str, str]]:
+    """The students of a Canvas gradebook export (its Points Possible and other non-student rows skipped)."""
+    try:
+        if path.stat().st_size > MAX_ROSTER_BYTES:
+            raise RosterError(f"{path} is over {MAX_ROSTER_BYTES // 2**20} MB; is it Canvas's gradebook export?")
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RosterError(
+            f"the roster {path} could not be read ({exc}); export it from Canvas (Grades > Export)."
+        ) from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in ROSTER_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise RosterError(
+            f"the roster {path} has no {', '.join(missing)} column(s); give the CSV Canvas exports from Grades > "
+            "Export > Export Entire Gradebook."
+        )
+    students = []
+    for row in reader:
+        values = {c: (row.get(c) or "").strip() for c in ROSTER_COLUMNS}
+        if values["Student"] == "Points Possible" or not (
+            values["ID"] or values["SIS User ID"] or values["SIS Login ID"]
+        ):
+            continue
+        students.append(values)
+    return students
+
+
+def _keys(student: dict[str, str]) -> list[tuple[str, str]]:
+    return [(kind, student[column].casefold()) for kind, column in
+            (("id", "ID"), ("sis", "SIS User ID"), ("login", "SIS Login ID")) if student[column]]  # fmt: skip
+
+
+def _wanted(person: Submitter) -> list[tuple[str, str]]:
+    """The roster keys a submitter may match, best first."""
+    email = (person.email or "").casefold()
+    candidates = [("id", person.canvas_id), ("sis", person.sid), ("login", person.sid), ("login", email),
+                  ("login", email.partition("@")[0] if "@" in email else "")]  # fmt: skip
+    return [(kind, value.casefold()) for kind, value in candidates if value]
+
+
+def join(roster: list[dict[str, str]], graded: Sequence[Graded]) -> CanvasGradebook:
+    """Match every submitter with a roster student; list whatever does not match, one way or the other."""
+    book = CanvasGradebook(roster)
+    index: dict[tuple[str, str], int] = {}
+    for number, student in enumerate(roster):
+        for key in _keys(student):
+            index.setdefault(key, number)
+    sources: dict[int, list[str]] = {}
+    for item in graded:
+        for person in item.submitters or (Submitter(),):
+            number = next((index[k] for k in _wanted(person) if k in index), None)
+            if number is None:
+                book.mismatches.append(Mismatch("no roster student matches it", item.submission, person))
+                continue
+            sources.setdefault(number, []).append(item.submission)
+            book.scores[number] = max(book.scores.get(number, item.score), item.score)
+    for number, student in enumerate(roster):
+        row = tuple(student[c] for c in ROSTER_COLUMNS)
+        if number not in sources:
+            book.mismatches.append(Mismatch("no submission, so the score is left empty", student=row))
+        elif len(sources[number]) > 1:
+            problem = f"several submissions match; the highest score ({points(book.scores[number])}) is used"
+            book.mismatches.append(Mismatch(problem, "; ".join(sources[number]), student=row))
+    return book
+
+
+def write_canvas_import(out: OutputFolder, book: CanvasGradebook, column: str, possible: float) -> list[str]:
+    """canvas_import.csv and canvas_unmatched.csv; returns one sentence per problem, for stdout."""
+    rows: list[list[str]] = [[*ROSTER_COLUMNS, column], ["    Points Possible", "", "", "", "", points(possible)]]
+    for number, student in enumerate(book.roster):
+        rows.append([*(student[c] for c in ROSTER_COLUMNS), points(book.scores.get(number))])
+    out.write_text(CANVAS_IMPORT, text=csv_text(rows))
+    header = ["problem", "submission", "student", "email", "sid", "canvas_id", *ROSTER_COLUMNS]
+    out.write_text(UNMATCHED, text=csv_text([header, *(m.row() for m in book.mismatches)]))
+    return [m.sentence() for m in book.mismatches]
