@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from autograder.assignment import AssignmentError
-from autograder.commands import build, grade, report
+from autograder.commands import build, grade, report, written
 from autograder.limits import Limits
 
 _DEFAULTS = Limits()
@@ -35,14 +36,35 @@ def _build_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--verify", action="store_true", help="also run both notebooks in a Jupyter kernel")
 
 
-def _grade_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a notebook or a folder of notebooks")
-    parser.add_argument("--out", type=Path, required=True, help="where results.json files and grades.csv go")
-    parser.add_argument(
-        "--assignment", metavar="NAME", help="the assignment to grade with (needed when there is more than one)"
-    )
+def _assignment(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--assignment", metavar="NAME", help="the assignment (needed when there is more than one)")
     _course_root(parser)
-    parser.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default: 1)")
+
+
+def _grade_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH",
+        help="a notebook, a folder or zip of notebooks, or a Gradescope or Canvas export (zip or folder)",
+    )  # fmt: skip
+    parser.add_argument("--out", type=Path, required=True, help="where results.json files and grades.csv go")
+    _assignment(parser)
+    cores = len(os.sched_getaffinity(0))
+    parser.add_argument(
+        "--jobs", type=int, default=cores, help=f"submissions graded in parallel (default: the cores, {cores})"
+    )
+    parser.add_argument(
+        "--question", action="append", metavar="Q",
+        help="regrade only this question into the existing --out folder (repeat for several)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--roster", type=Path, metavar="ROSTER.csv",
+        help="Canvas's gradebook export: also write canvas_import.csv for Canvas's Grades > Import",
+    )  # fmt: skip
+    parser.add_argument(
+        "--written-scores", type=Path, metavar="FILE",
+        help="merge the filled-in written_scores.csv into grades.csv (PATHs are then optional)",
+    )  # fmt: skip
+    parser.add_argument("--count-written", action="store_true", help="count written scores in total and max_total")
     for flag, field, unit, what in _LIMIT_FLAGS:
         default = getattr(_DEFAULTS, field)
         parser.add_argument(
@@ -58,13 +80,24 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
     _course_root(parser)
 
 
+def _written_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", type=Path, metavar="DIR", help="the folder a grade wrote into (its --out)")
+    _assignment(parser)
+    parser.add_argument("--show-names", action="store_true", help="show submission names instead of answer ids")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
     verbs = parser.add_subparsers(dest="command", required=True)
     _build_arguments(verbs.add_parser("build", help="regenerate each assignment's notebooks and reference; its zips"))
-    _grade_arguments(verbs.add_parser("grade", help="grade notebooks (files or folders) with one assignment's graders"))
+    _grade_arguments(verbs.add_parser(
+        "grade", help="grade notebooks, folders and LMS exports; regrade questions (--question); merge written scores"
+    ))  # fmt: skip
     _report_arguments(verbs.add_parser("report", help="write a class report and a feedback page per submission"))
-    runs = {"build": build.main, "grade": grade.main, "report": report.main}
+    _written_arguments(verbs.add_parser(
+        "written", help="after a grade into DIR: a page per written question, and written_scores.csv to fill in"
+    ))  # fmt: skip
+    runs = {"build": build.main, "grade": grade.main, "report": report.main, "written": written.main}
     args = parser.parse_args(argv)
     try:
         return runs[args.command](args)

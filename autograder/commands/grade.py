@@ -1,4 +1,6 @@
-"""`autograder grade`: grade notebooks with one assignment's hidden graders into results.json files and grades.csv.
+"""`autograder grade`: grade notebooks and LMS exports with one assignment's graders into results.json files and
+grades.csv; regrade some questions in place (--question); merge written scores (--written-scores); write the Canvas
+import (--roster).
 
 Exit status 1 only when the grader itself failed, never because a submission did; 2 for a usage error.
 """
@@ -7,33 +9,91 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from autograder.assignment import choose
-from autograder.grading.batch import GraderFailure, grade_batch, stderr_progress
+from autograder.assignment import Assignment, choose
+from autograder.console import BatchProgress, print_summary
+from autograder.gradebook.canvas import CANVAS_IMPORT, Graded, RosterError, join, read_roster, write_canvas_import
+from autograder.gradebook.grades import GRADES, GradesError, GradesTable, read_grades
+from autograder.grading.batch import BatchOutcome, GraderFailure, UnknownQuestion, grade_batch
+from autograder.grading.outputs import graded_before, read_results, recorded_assignment, write_batch, write_regrade
+from autograder.inputs.identity import Submitter
 from autograder.limits import Limits
+from autograder.output import OutputFolder
+from autograder.written.questions import answer_finder
+from autograder.written.scores import WrittenScoresError
+from autograder.written.workflow import merge_written
+
+
+def assignment_of(args: argparse.Namespace, out: OutputFolder) -> Assignment:
+    """The --assignment asked for; without one, the one the folder was graded with, else the only one there is."""
+    return choose(args.assignment or recorded_assignment(out), args.root)
+
+
+def _previous(out: OutputFolder, required: bool) -> GradesTable | None:
+    """The folder's grades.csv from an earlier grade; GradesError only if `required` and there is none to read."""
+    try:
+        return read_grades(out)
+    except GradesError:
+        if required:
+            raise
+        return None
+
+
+def _grade(
+    args: argparse.Namespace, assignment: Assignment, out: OutputFolder, previous: GradesTable | None
+) -> tuple[GradesTable, BatchOutcome]:
+    limits = Limits(cell=args.cell, call=args.call, submission=args.submission, memory_mb=args.memory_mb)
+    partial = graded_before(out, previous) if previous and args.question else set()
+    outcome = grade_batch(
+        assignment, args.paths, args.out, jobs=args.jobs, limits=limits, progress=BatchProgress(),
+        finder=lambda: answer_finder(assignment), questions=lambda name: args.question if name in partial else None,
+    )  # fmt: skip
+    if args.question and previous:
+        return write_regrade(out, outcome, args.question, partial, previous), outcome
+    return write_batch(out, outcome, previous), outcome
+
+
+def _canvas(out: OutputFolder, table: GradesTable, roster: Path, column: str) -> None:
+    graded = []
+    for row in table.rows:
+        extra = (read_results(out, row.submission) or {}).get("extra_data", {})
+        people = tuple(Submitter.from_json(p) for p in extra.get("submitters") or [])
+        graded.append(Graded(row.submission, people, table.total(row)))
+    for sentence in write_canvas_import(out, join(read_roster(roster), graded), column, table.max_total()):
+        print(sentence)
+    print(f"Wrote {out.path(CANVAS_IMPORT)}: import it in Canvas with Grades > Import.")
 
 
 def main(args: argparse.Namespace) -> int:
-    assignment = choose(args.assignment, args.root)
-    limits = Limits(cell=args.cell, call=args.call, submission=args.submission, memory_mb=args.memory_mb)
+    if not args.paths and (args.question or not args.written_scores):
+        print("autograder: give the notebooks or exports to grade (or only --written-scores to merge).",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    out = OutputFolder(args.out)
+    assignment = assignment_of(args, out)
+    outcome = None
     try:
-        outcome = grade_batch(assignment, args.paths, args.out, jobs=args.jobs, limits=limits, progress=stderr_progress)
-    except FileNotFoundError as exc:
+        previous = _previous(out, required=bool(args.question or not args.paths))
+        table, outcome = _grade(args, assignment, out, previous) if args.paths else (previous or read_grades(out), None)
+        if args.written_scores:
+            table = merge_written(table, assignment.written_questions(), args.written_scores, args.count_written)
+        elif args.count_written:
+            table.count_written = bool(table.written)
+        table.write(out)
+        if args.roster:
+            _canvas(out, table, args.roster, assignment.name)
+    except (FileNotFoundError, GradesError, UnknownQuestion, WrittenScoresError, RosterError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2
     except GraderFailure as exc:
         print(f"autograder: the grader failed: {exc}", file=sys.stderr)
         return 1
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
-    total = sum(outcome.max_points.values())
-    for result in outcome.results:
-        status = f"not graded: {result.problem}" if result.problem else f"{result.score:g}/{total:g}"
-        print(f"{result.name}: {status}")
-    print(f"Wrote {len(outcome.results)} results and {args.out / 'grades.csv'}")
-    for line in outcome.reductions:
+    print_summary(table, {r.name: r.problem for r in outcome.results if r.problem} if outcome else {})
+    print(f"Wrote {len(outcome.results)} results and {out.path(GRADES)}" if outcome else f"Wrote {out.path(GRADES)}")
+    for line in outcome.reductions if outcome else ():
         print(f"Reduced isolation: {line}.")
-    if outcome.grader_errors:
+    if outcome and outcome.grader_errors:
         print(
             f"autograder: {outcome.grader_errors} tests failed inside the grader itself; see results.json",
             file=sys.stderr,

@@ -16,7 +16,6 @@ import os
 import selectors
 import shutil
 import signal
-import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -25,16 +24,18 @@ from pathlib import Path
 from typing import NoReturn
 
 from autograder.assignment import Assignment
+from autograder.console import BatchProgress
 from autograder.grading import reference_cache
 from autograder.grading.implementations import reference  # imports the reference only when called
 from autograder.grading.plugin import check_reference, run_graders
 from autograder.grading.remote import RemoteSubmission
-from autograder.grading.report import write_grades, write_results
 from autograder.grading.results import SubmissionResult
-from autograder.grading.submissions import Submission, find_notebooks, read_submission, unique_names
+from autograder.grading.submissions import Submission, read_submission
+from autograder.inputs.discover import find_submissions
 from autograder.limits import Limits
 from autograder.worker.sandbox import plan
 from autograder.worker.zygote import Zygote, close_all, warm_up
+from autograder.written.answers import AnswerFinder
 
 _PR_SET_DUMPABLE = 4
 
@@ -43,9 +44,15 @@ class GraderFailure(RuntimeError):
     """The grader itself is broken (not a submission); the message says what failed."""
 
 
+class UnknownQuestion(ValueError):
+    """A question asked for (--question) is not one of the assignment's; the message lists them."""
+
+
 @dataclass
 class BatchOutcome:
-    results: list[SubmissionResult]
+    assignment: Assignment
+    submissions: list[Submission]
+    results: list[SubmissionResult]  # in the order of submissions
     max_points: dict[str, float]
     reductions: list[str]  # what isolation this machine could not give, in plain words (empty: none)
 
@@ -54,16 +61,30 @@ class BatchOutcome:
         return sum(r.grader_errors for r in self.results)
 
 
-def grade_one(assignment: Assignment, zygote: Zygote, submission: Submission, limits: Limits) -> SubmissionResult:
-    """Grade one submission in a fresh session of the given zygote."""
+def grade_one(
+    assignment: Assignment, zygote: Zygote, submission: Submission, limits: Limits, questions: list[str] | None = None
+) -> SubmissionResult:
+    """Grade one submission (on all questions, or only those given) in a fresh session of the given zygote.
+
+    This is a boundary: whatever goes wrong while grading one submission becomes its zero with a sentence, and
+    the batch goes on. Such a failure is the grader's, not the student's (student faults are the tests' failures),
+    so it counts as a grader error and the command exits 1 once every other submission is graded.
+    """
     started = time.perf_counter()
     if submission.problem:
         return SubmissionResult(submission.name, problem=submission.problem)
-    remote = RemoteSubmission(zygote, list(submission.cells), limits)
     try:
-        tests = run_graders(assignment, remote, reference(assignment))
-    finally:
-        remote.close()
+        remote = RemoteSubmission(zygote, list(submission.cells), limits)
+        try:
+            tests = run_graders(assignment, remote, reference(assignment), questions)
+        finally:
+            remote.close()
+    except Exception as exc:  # noqa: BLE001 - the per-submission boundary
+        traceback.print_exc()
+        return SubmissionResult(
+            submission.name, problem="The grader itself failed while grading this submission "
+            f"({type(exc).__name__}); this is not a problem with your notebook. Tell your instructor.", fault=True,
+        )  # fmt: skip
     result = SubmissionResult(submission.name, tests, remote.cell_outcomes, seconds=time.perf_counter() - started)
     if remote.dead and not remote.cell_outcomes:
         result.problem = f"It could not be run: {remote.dead}."
@@ -78,40 +99,52 @@ def grade_batch(
     out: Path,
     jobs: int = 1,
     limits: Limits = Limits(),
-    progress: Callable[[str], None] = print,
+    progress: BatchProgress | None = None,
+    finder: Callable[[], AnswerFinder] | None = None,
+    questions: Callable[[str], list[str] | None] = lambda name: None,
 ) -> BatchOutcome:
-    """Grade every notebook under `paths` into `out`; results are written only once every worker is gone."""
-    notebooks = find_notebooks(paths)
-    submissions = [read_submission(p, n) for p, n in zip(notebooks, unique_names(notebooks))]
+    """Grade every submission under `paths`; `out` only has to be kept from the workers, nothing is written there.
+
+    `questions(name)` says which questions to grade for a submission (None: all). `finder` makes what records the
+    answers to the written questions. Submissions are read, and the finder made from the assignment's source, only
+    once the zygotes are forked: no worker's memory holds another student's notebook or a model answer.
+    """
+    progress = progress or BatchProgress()
+    named, notes = find_submissions(paths, assignment.name)
+    for note in notes:
+        progress.say(note)
     _protect_grader()
     warm_up(assignment)
     # The warm objects leave the garbage collector's reach: collections would write to them, copying the pages the
     # grader shares with its forked zygotes (measured on Gradescope's limits: peak 425-595 MB -> 460 MB).
     gc.freeze()
-    jobs = max(1, min(jobs, len(submissions)))
-    secret = [out.resolve(), reference_cache.cache_dir(), *(n.resolve().parent for n in notebooks)]
-    sandboxes = plan(secret, jobs)
+    jobs = max(1, min(jobs, len(named)))
+    inputs = [p.resolve() if p.is_dir() else p.resolve().parent for p in paths]
+    sandboxes = plan([out.resolve(), reference_cache.cache_dir(), *inputs], jobs)
     reductions = sandboxes[0].reductions()
     for line in reductions:
-        progress(f"Reduced isolation: {line}.")
+        progress.say(f"Reduced isolation: {line}.")
     zygotes: list[Zygote] = []
     try:
         zygotes.extend(Zygote(sandbox, assignment) for sandbox in sandboxes)
+        answers = finder() if finder else None
+        submissions = [read_submission(n, answers) for n in named]
         reference_cache.load(reference(assignment), assignment)
         max_points = check_reference(assignment)
         reference_cache.save(reference(assignment), assignment)
-        results = _run(assignment, zygotes, submissions, limits, max_points, progress)
+        asked = [questions(s.name) for s in submissions]
+        unknown = sorted({q for only in asked for q in only or () if q not in max_points})
+        if unknown:
+            raise UnknownQuestion(f"no question {', '.join(unknown)}; the questions are {', '.join(max_points)}.")
+        results = _run(assignment, zygotes, submissions, asked, limits, max_points, progress)
     except RuntimeError as exc:
         raise GraderFailure(str(exc)) from exc
     finally:
+        progress.stop()
         close_all(zygotes)
         for sandbox in sandboxes:
             shutil.rmtree(sandbox.work_root, ignore_errors=True)
-    out.mkdir(parents=True, exist_ok=True, mode=0o700 if os.geteuid() == 0 else 0o777)
-    for result in results:
-        write_results(out, result, max_points, assignment)
-    write_grades(out / "grades.csv", results, max_points)
-    return BatchOutcome(results, max_points, reductions)
+    return BatchOutcome(assignment, submissions, results, max_points, reductions)
 
 
 def _protect_grader() -> None:
@@ -123,23 +156,27 @@ def _run(
     assignment: Assignment,
     zygotes: list[Zygote],
     submissions: list[Submission],
+    asked: list[list[str] | None],
     limits: Limits,
     max_points: dict[str, float],
-    progress: Callable[[str], None],
+    progress: BatchProgress,
 ) -> list[SubmissionResult]:
-    """Grade all submissions, in this process (one job) or in one forked grader process per zygote."""
-    done: dict[str, SubmissionResult] = {}
+    """Grade all submissions, in this process (one job) or in one forked grader process per zygote.
 
-    def finished(result: SubmissionResult) -> None:
-        done[result.name] = result
+    Results are kept by the submission's position, never by its name, so no result can take another's place.
+    """
+    done: dict[int, SubmissionResult] = {}
+
+    def finished(index: int, result: SubmissionResult) -> None:
+        done[index] = result
         total = sum(max_points.values())
-        status = "not graded" if result.problem else f"{result.score:g}/{total:g}"
-        progress(f"[{len(done)}/{len(submissions)}] {result.name}: {status} ({result.seconds:.1f} s)")
+        progress.finished(result.name, "not graded" if result.problem else f"{result.score:g}/{total:g}")
 
     if len(zygotes) == 1:
-        for submission in submissions:
-            finished(grade_one(assignment, zygotes[0], submission, limits))
-        return [done[s.name] for s in submissions]
+        progress.start(len(submissions))
+        for index, submission in enumerate(submissions):
+            finished(index, grade_one(assignment, zygotes[0], submission, limits, asked[index]))
+        return [done[i] for i in range(len(submissions))]
 
     queue_r, queue_w = os.pipe()  # the work queue: every index written up front, taken 4 bytes at a time
     os.write(queue_w, b"".join(i.to_bytes(4, "big") for i in range(len(submissions))))
@@ -150,13 +187,14 @@ def _run(
         pid = os.fork()
         if pid == 0:
             os.close(read_end)
-            _grader_process(assignment, zygote, submissions, queue_r, limits, write_end)
+            _grader_process(assignment, zygote, submissions, asked, queue_r, limits, write_end)
         os.close(write_end)
         read_ends.append(read_end)
         pids.append(pid)
     os.close(queue_r)
+    progress.start(len(submissions))  # after the forks: the bar's refresh thread must not be running in them
     try:
-        _read_reports(read_ends, lambda line: finished(SubmissionResult.from_json(json.loads(line))))
+        _read_reports(read_ends, lambda line: finished(*_indexed(json.loads(line))))
         for pid in pids:
             _, status = os.waitpid(pid, 0)
             if status != 0:
@@ -167,10 +205,10 @@ def _run(
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
         raise
-    missing = [s.name for s in submissions if s.name not in done]
+    missing = [s.name for i, s in enumerate(submissions) if i not in done]
     if missing:
         raise GraderFailure(f"no result for {', '.join(missing)}")
-    return [done[s.name] for s in submissions]
+    return [done[i] for i in range(len(submissions))]
 
 
 def _read_reports(read_ends: list[int], report: Callable[[str], None]) -> None:
@@ -198,6 +236,7 @@ def _grader_process(
     assignment: Assignment,
     zygote: Zygote,
     submissions: list[Submission],
+    asked: list[list[str] | None],
     queue: int,
     limits: Limits,
     write_end: int,
@@ -207,8 +246,9 @@ def _grader_process(
     try:
         with os.fdopen(write_end, "w") as report:
             while len(record := os.read(queue, 4)) == 4:
-                result = grade_one(assignment, zygote, submissions[int.from_bytes(record, "big")], limits)
-                report.write(json.dumps(result.to_json()) + "\n")
+                index = int.from_bytes(record, "big")
+                result = grade_one(assignment, zygote, submissions[index], limits, asked[index])
+                report.write(json.dumps({"index": index, "result": result.to_json()}) + "\n")
                 report.flush()
     except BaseException:  # noqa: BLE001 - the parent reports a failed grader process
         traceback.print_exc()
@@ -216,10 +256,6 @@ def _grader_process(
     os._exit(code)
 
 
-def stderr_progress(line: str) -> None:
-    """Progress on stderr: one line per submission, rewritten in place on a terminal."""
-    if sys.stderr.isatty():
-        sys.stderr.write("\r\033[K" + line)
-        sys.stderr.flush()
-    else:
-        print(line, file=sys.stderr)
+def _indexed(report: dict) -> tuple[int, SubmissionResult]:
+    """A grader process's report: the submission's position and its result."""
+    return report["index"], SubmissionResult.from_json(report["result"])

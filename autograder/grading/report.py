@@ -1,14 +1,12 @@
-"""Write what grading found: one Gradescope results.json per submission and one grades.csv per batch."""
+"""What grading found about one submission as Gradescope's results.json (written by grading.outputs)."""
 
 from __future__ import annotations
 
-import csv
-import json
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 from autograder.assignment import Assignment
+from autograder.grading.api import Mistake
 from autograder.grading.results import SubmissionResult, TestResult
 
 
@@ -72,6 +70,16 @@ def _test_json(test: TestResult, number: str) -> dict[str, Any]:
     }
 
 
+def parse_test_json(entry: dict[str, Any]) -> TestResult:
+    """A test as results.json holds it (see _test_json), read back: a regrade keeps the tests it does not redo."""
+    question = entry["tags"][0]
+    mistake = (entry.get("extra_data") or {}).get("mistake")
+    return TestResult(
+        question, entry["name"].removeprefix(f"[{question}] "), entry["score"], entry["max_score"],
+        entry["visibility"], entry.get("output", ""), mistake=Mistake(**mistake) if mistake else None,
+    )  # fmt: skip
+
+
 def results_json(result: SubmissionResult, max_points: dict[str, float], assignment: Assignment) -> dict[str, Any]:
     """Gradescope's results format: public checks visible at once, hidden tests after publishing."""
     questions = list(max_points)
@@ -85,24 +93,3 @@ def results_json(result: SubmissionResult, max_points: dict[str, float], assignm
         "tests": tests,
         "extra_data": {"assignment": assignment.name, "cells": [c.to_json() for c in result.cells]},
     }
-
-
-def write_results(out: Path, result: SubmissionResult, max_points: dict[str, float], assignment: Assignment) -> Path:
-    folder = out / result.name
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "results.json"
-    path.write_text(json.dumps(results_json(result, max_points, assignment), indent=1), encoding="utf-8")
-    return path
-
-
-def write_grades(path: Path, results: list[SubmissionResult], max_points: dict[str, float]) -> None:
-    """grades.csv: submission, one column per question in SPEC order, total, max_total; Points Possible first."""
-    questions = list(max_points)
-    total = sum(max_points.values())
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["submission", *questions, "total", "max_total"])
-        writer.writerow(["Points Possible", *(_fmt(max_points[q]) for q in questions), _fmt(total), _fmt(total)])
-        for r in results:
-            earned = r.by_question(questions)
-            writer.writerow([r.name, *(_fmt(earned[q]) for q in questions), _fmt(r.score), _fmt(total)])

@@ -49,6 +49,7 @@ class SubmissionResult:
     problem: str | None = None  # why it could not be graded at all
     seconds: float = 0.0
     stopped: str | None = None  # why its worker stopped part-way, if it did
+    fault: bool = False  # the grader itself failed on it (problem says so): a grader error, not the student's
 
     def by_question(self, questions: list[str]) -> dict[str, float]:
         return {q: sum(t.points for t in self.tests if t.question == q) for q in questions}
@@ -59,7 +60,7 @@ class SubmissionResult:
 
     @property
     def grader_errors(self) -> int:
-        return sum(t.grader_error for t in self.tests)
+        return sum(t.grader_error for t in self.tests) + self.fault
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,10 +70,11 @@ class SubmissionResult:
             "problem": self.problem,
             "seconds": self.seconds,
             "stopped": self.stopped,
+            "fault": self.fault,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SubmissionResult:
         tests = [TestResult.from_json(t) for t in data["tests"]]
         cells = [CellOutcome.from_json(c) for c in data["cells"]]
-        return cls(data["name"], tests, cells, data["problem"], data["seconds"], data["stopped"])
+        return cls(data["name"], tests, cells, data["problem"], data["seconds"], data["stopped"], data["fault"])

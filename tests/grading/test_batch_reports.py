@@ -1,9 +1,15 @@
-"""The parallel grader's reports: every grader process is heard as it reports, so none stalls on a full pipe."""
+"""The parallel grader's reports: every grader process is heard as it reports, so none stalls on a full pipe; one
+submission's failure is reported as its own result."""
 
+import json
 import os
 import threading
 
-from autograder.grading.batch import _read_reports
+from autograder.assignment import load
+from autograder.grading.batch import _indexed, _read_reports, grade_one
+from autograder.grading.submissions import Submission
+from autograder.inputs.identity import Origin
+from autograder.limits import Limits
 
 
 def test_a_grader_that_reports_a_lot_never_waits_for_another_to_finish():
@@ -30,3 +36,13 @@ def test_a_grader_that_reports_a_lot_never_waits_for_another_to_finish():
     assert not reader.is_alive(), "the reader waited on the quiet grader while the busy one was blocked"
     assert lines[-1] == "quiet"
     assert [line.split()[1] for line in lines[:-1]] == [str(i) for i in range(50)]
+
+
+def test_a_failure_while_grading_one_submission_is_its_zero_and_a_grader_error():
+    """The boundary around one submission: even the grader failing (here, no zygote at all) costs only it."""
+    submission = Submission("alice", Origin("alice.ipynb"), cells=("x = 1",))
+    result = grade_one(load("optim_reg"), object(), submission, Limits())  # type: ignore[arg-type]
+    assert result.score == 0 and result.fault and result.grader_errors == 1
+    assert result.problem.startswith("The grader itself failed while grading this submission (AttributeError)")
+    index, again = _indexed(json.loads(json.dumps({"index": 7, "result": result.to_json()})))
+    assert index == 7 and again == result

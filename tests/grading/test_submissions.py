@@ -1,30 +1,21 @@
-"""Finding, naming and reading submissions: anything unreadable becomes a sentence, never a crash."""
+"""Reading submissions: anything unreadable becomes a sentence on that one submission, never a crash."""
 
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from autograder.grading.submissions import find_notebooks, read_submission, unique_names
+from autograder.grading import submissions
+from autograder.grading.submissions import read_submission
+from autograder.inputs.discover import find_submissions
+from tests.inputs.lms_fixtures import notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_folders_are_searched_and_checkpoints_skipped(tmp_path):
-    (tmp_path / "a").mkdir()
-    (tmp_path / "a" / ".ipynb_checkpoints").mkdir()
-    for p in ("a/x.ipynb", "a/.ipynb_checkpoints/x-checkpoint.ipynb", "y.ipynb", "notes.txt"):
-        (tmp_path / p).write_text("{}")
-    assert [p.name for p in find_notebooks([tmp_path])] == ["x.ipynb", "y.ipynb"]
-    with pytest.raises(FileNotFoundError, match="does not exist"):
-        find_notebooks([tmp_path / "missing"])
-
-
-def test_shared_names_get_their_folder_in_front_everywhere():
-    paths = [Path("s1/hw.ipynb"), Path("s2/hw.ipynb"), Path("s3/other.ipynb"), Path("x/s1/hw.ipynb")]
-    names = unique_names(paths)
-    assert names == ["s1-hw-1", "s2-hw", "other", "s1-hw-2"]
-    assert len(set(names)) == len(names)
+def read(path: Path):
+    (named,), _ = find_submissions([path], "optim_reg")
+    return read_submission(named)
 
 
 @pytest.mark.parametrize(
@@ -35,15 +26,29 @@ def test_shared_names_get_their_folder_in_front_everywhere():
         (b'{"cells": [{"cell_type": "code", "sou', "not valid JSON (line 1)"),
         (b'{"hello": "world"}', "JSON but not a Jupyter notebook"),
         (b"print('hello')\n", "not valid JSON"),
+        (b'{"nbformat": 4, "cells": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "could not be read as a notebook"),
+        (b'{"nbformat": 4, "cells": [], "n": ' + b"1" * 5000 + b"}", "could not be read as a notebook"),
     ],
-    ids=["empty", "binary", "truncated", "other-json", "python-file"],
+    ids=["empty", "binary", "truncated", "other-json", "python-file", "deep-json", "long-integer"],
 )
 def test_unreadable_files_say_why(tmp_path, content, expected):
     path = tmp_path / "bad.ipynb"
     path.write_bytes(content)
-    submission = read_submission(path, "bad")
+    submission = read(path)
     assert submission.cells == ()
     assert expected in submission.problem
+
+
+def test_any_failure_while_reading_one_submission_is_its_problem(tmp_path, monkeypatch):
+    """The boundary, not a list of known inputs: whatever a reader raises costs only that submission."""
+
+    def explode(data: bytes):
+        raise ZeroDivisionError("a reader failed in a way nobody foresaw")
+
+    monkeypatch.setattr(submissions, "parse_notebook", explode)
+    (tmp_path / "x.ipynb").write_bytes(notebook())
+    submission = read(tmp_path / "x.ipynb")
+    assert submission.problem.startswith("The file could not be read as a notebook (ZeroDivisionError: a reader")
 
 
 def test_an_old_v3_notebook_is_upgraded(tmp_path):
@@ -51,12 +56,13 @@ def test_an_old_v3_notebook_is_upgraded(tmp_path):
     path = tmp_path / "old.ipynb"
     nbformat.write(nbformat.convert(nb, 3), path, version=3)
     assert '"nbformat": 3' in path.read_text()
-    submission = read_submission(path, "old")
+    submission = read(path)
     assert submission.problem is None
     assert any("def adam_update" in cell for cell in submission.cells)
 
 
 def test_code_cells_are_read_in_order():
-    submission = read_submission(ROOT / "solutions/optim_reg.ipynb", "sol")
+    submission = read(ROOT / "solutions/optim_reg.ipynb")
     assert submission.cells[0].startswith("import math")
     assert sum("def adam_update" in c for c in submission.cells) == 1
+    assert submission.origin.source == str(ROOT / "solutions/optim_reg.ipynb")

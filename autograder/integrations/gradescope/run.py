@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.assignment import Assignment, choose
+from autograder.console import BatchProgress
 from autograder.grading.batch import grade_batch
 from autograder.grading.report import results_json
 from autograder.grading.results import SubmissionResult
@@ -51,7 +52,8 @@ def grade(root: Path, assignment: Assignment) -> dict[str, Any]:
     if choice.note:
         print(choice.note)
     with tempfile.TemporaryDirectory(prefix="gradescope-results-") as out:
-        outcome = grade_batch(assignment, [choice.notebook] if choice.notebook else [], Path(out), limits=LIMITS)
+        notebooks = [choice.notebook] if choice.notebook else []
+        outcome = grade_batch(assignment, notebooks, Path(out), limits=LIMITS, progress=BatchProgress(sys.stdout))
     result = outcome.results[0] if outcome.results else SubmissionResult(assignment.name, problem=choice.note)
     if outcome.grader_errors:
         print(f"{outcome.grader_errors} tests failed inside the grader itself; their output says why.")
