@@ -1,8 +1,9 @@
 """The one place files under the output folder (`--out`) are written, so nothing can land outside it.
 
-Every file is named by a sequence of plain names (no separators, never '.' or '..'), its resolved path is checked to
-lie inside the folder (a link planted in it cannot redirect a write), and it is written whole or not at all: a
-temporary file beside it, then a rename, which replaces a link at that name instead of writing through it.
+Every file is named by a sequence of plain names (no separators, never '.' or '..'), the folder it goes into is
+resolved and checked to lie inside the output folder (a linked folder planted in it cannot redirect a write), and
+it is written whole or not at all: a temporary file beside it, then a rename, which replaces a link planted at that
+name instead of writing through it.
 """
 
 from __future__ import annotations
@@ -21,19 +22,19 @@ class OutputFolder:
         self.root = root.resolve()
 
     def path(self, *names: str) -> Path:
-        """The path of a file or folder inside the output folder; OutsideOutput if it would not be inside."""
+        """The path of a file inside the output folder; OutsideOutput if a name is not plain or its folder leads out."""
         for name in names:
             if name in ("", ".", "..") or any(c in name for c in "/\\\0"):
                 raise OutsideOutput(f"{name!r} is not a plain file name, so nothing is written under it.")
         path = self.root.joinpath(*names)
-        if not path.resolve().is_relative_to(self.root):
+        if not path.parent.resolve().is_relative_to(self.root):
             raise OutsideOutput(f"{path} leads outside the output folder {self.root}, so nothing is written there.")
         return path
 
     def write_bytes(self, *names: str, data: bytes) -> Path:
         path = self.path(*names)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.path(*names)  # the folders just made, or found, are still inside
+        self.path(*names)  # the folders just made, or found, still lead nowhere else
         partial = path.with_name(f".{path.name}.partial")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
         with os.fdopen(fd, "wb") as f:

@@ -1,7 +1,5 @@
 """Nothing is written outside the output folder, whatever the name or what was planted in the folder."""
 
-import os
-
 import pytest
 
 from autograder.output import OutputFolder, OutsideOutput
@@ -25,15 +23,10 @@ def test_a_planted_link_to_a_folder_outside_is_never_written_through(tmp_path):
 
 
 def test_a_planted_link_at_the_file_name_is_replaced_not_followed(tmp_path):
-    target = tmp_path / "victim.txt"
-    target.write_text("untouched")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("untouched")
     out = OutputFolder(tmp_path / "out")
-    (tmp_path / "out" / "grades.csv").symlink_to(target)
-    with pytest.raises(OutsideOutput):  # the link resolves outside: refused before anything is written
-        out.write_text("grades.csv", text="x")
-    os.unlink(tmp_path / "out" / "grades.csv")
-    (tmp_path / "out" / "grades.csv").symlink_to(tmp_path / "out" / "other.csv")
+    (tmp_path / "out" / "grades.csv").symlink_to(victim)
     out.write_text("grades.csv", text="new")
-    assert target.read_text() == "untouched"
-    assert not (tmp_path / "out" / "grades.csv").is_symlink() and (tmp_path / "out" / "grades.csv").read_text() == "new"
-    assert not (tmp_path / "out" / "other.csv").exists()
+    assert victim.read_text() == "untouched"
+    assert not out.path("grades.csv").is_symlink() and out.path("grades.csv").read_text() == "new"

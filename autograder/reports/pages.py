@@ -2,37 +2,26 @@
 
 Pages are Jinja2 templates (package data, autoescaped: names, error messages and feedback are text, whatever they
 contain) rendered into single self-contained files: styles inline, charts as inline SVG, nothing fetched.
-Files are written only into the graded folder and its real submission folders, each replaced atomically.
+Files are written through the output folder's one writer: only into the graded folder and its real submission
+folders, each replaced whole, a link planted at a page's name replaced rather than followed.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
+from autograder.output import OutputFolder
 from autograder.reports import analysis, charts
 from autograder.reports.clusters import clusters
 from autograder.assignment import Question
 from autograder.reports.questions import questions_for
 from autograder.reports.results import Batch, GradedSubmission, TestOutcome, read_batch
+from autograder.reports.templating import ENVIRONMENT
 
 REPORT = "report.html"
 FEEDBACK = "feedback.html"
-
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("autograder.reports", "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_ENV.filters["pts"] = lambda x: f"{x:g}"
-_ENV.filters["percent"] = lambda x: f"{100 * x:.0f}%"
 
 
 @dataclass(frozen=True)
@@ -59,14 +48,6 @@ class QuestionFeedback:
     def mistakes(self) -> list[str]:
         """The named mistakes its shown tests recognised, each once."""
         return list(dict.fromkeys(t.mistake.text for t in self.tests if t.mistake))
-
-
-def _write(path: Path, text: str) -> None:
-    """Replace path atomically; a symlink planted at path is replaced, never followed."""
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as f:
-        f.write(text)
-    os.chmod(f.name, 0o644)
-    os.replace(f.name, path)
 
 
 def _report_context(batch: Batch, questions: list[Question]) -> dict[str, Any]:
@@ -128,14 +109,14 @@ def _feedback_context(
 
 
 def render_report(batch: Batch, questions: list[Question]) -> str:
-    return _ENV.get_template("report.html.j2").render(_report_context(batch, questions))
+    return ENVIRONMENT.get_template("report.html.j2").render(_report_context(batch, questions))
 
 
 def render_feedback(
     submission: GradedSubmission, questions: list[Question], assignment: str = "", reveal_hidden: bool = False
 ) -> str:
     context = _feedback_context(submission, questions, assignment, reveal_hidden)
-    return _ENV.get_template("feedback.html.j2").render(context)
+    return ENVIRONMENT.get_template("feedback.html.j2").render(context)
 
 
 def write_pages(folder: Path, reveal_hidden: bool = False, root: Path | None = None) -> list[Path]:
@@ -145,10 +126,9 @@ def write_pages(folder: Path, reveal_hidden: bool = False, root: Path | None = N
     """
     batch = read_batch(folder)
     questions = questions_for(batch.assignment, batch.submissions, root)
-    written = [batch.folder / REPORT]
-    _write(written[0], render_report(batch, questions))
+    out = OutputFolder(batch.folder)
+    written = [out.write_text(REPORT, text=render_report(batch, questions))]
     for submission in batch.submissions:
-        path = batch.folder / submission.name / FEEDBACK
-        _write(path, render_feedback(submission, questions, batch.assignment or "", reveal_hidden))
-        written.append(path)
+        page = render_feedback(submission, questions, batch.assignment or "", reveal_hidden)
+        written.append(out.write_text(submission.name, FEEDBACK, text=page))
     return written

@@ -2,8 +2,9 @@
 
 The solution, the untouched template (twice, under two names: an identical-output cluster), a correct
 alternative and single-bug variants from the corpus (two of them made by two students each), an Adam that refers to
-`torch.optim.Adam`, a file that is not a notebook, a notebook whose cell never ends, and one whose file name and
-error message are HTML.
+`torch.optim.Adam`, a file that is not a notebook, a notebook whose cell never ends, and, in a Gradescope export
+beside them, one whose student's name and error message are HTML (a file name never reaches the pages as it is:
+`autograder grade` makes every submission's name safe).
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ from pathlib import Path
 import nbformat
 
 from autograder.assignment import load
+from autograder.inputs.naming import safe_name
 from tests.assignments.optim_reg.corpus.variants import ADAM_STEP, BUGS, CORRECT, Variant, notebook
+from tests.inputs.lms_fixtures import GradescopeSubmission, gradescope_export, zipped
 
 VARIANTS = ("A7-eps-inside-sqrt", "R1-eps-inside-sqrt", "A1-no-bias-correction", "D3-no-scaling",
             "I1-fans-swapped", "adam-torch-arrangement")  # fmt: skip
 TWICE = ("A7-eps-inside-sqrt", "A1-no-bias-correction")  # a second student makes the same mistake
 LIBRARY_ADAM = Variant("uses-torch-optim", "adam", ((ADAM_STEP, "    torch.optim.Adam\n" + ADAM_STEP),))
-HOSTILE_NAME = "<img src=x onerror=window.pwned=1>"
+HOSTILE_NAME = "<img src=x onerror=window.pwned=1>"  # the student's name in the Gradescope export
+HOSTILE_FOLDER = safe_name(HOSTILE_NAME)  # the submission's name: its folder in the graded directory
 HOSTILE_CELL = 'raise ValueError("<b>bold</b><script>window.pwned = 2</script>")'
 
 
@@ -45,15 +49,22 @@ def write_submissions(folder: Path) -> Path:
     nbformat.write(looping, folder / "looping.ipynb")
     hostile = nbformat.from_dict(solution)
     hostile.cells.insert(3, nbformat.v4.new_code_cell(HOSTILE_CELL))
-    nbformat.write(hostile, folder / f"{HOSTILE_NAME}.ipynb")
+    student = GradescopeSubmission(1, [(HOSTILE_NAME, "1001", "h@example.edu")])
+    student.files["optim_reg.ipynb"] = nbformat.writes(hostile).encode()
+    _export(folder).write_bytes(zipped(gradescope_export([student])))
     return folder
 
 
+def _export(submissions: Path) -> Path:
+    """The Gradescope export written beside the folder of notebooks."""
+    return submissions.with_name(f"{submissions.name}-gradescope.zip")
+
+
 def grade(submissions: Path, out: Path) -> Path:
-    """`autograder grade` on the submissions into out; out."""
+    """`autograder grade` on the submissions (and the export beside them) into out; out."""
     run = subprocess.run(
-        [sys.executable, "-m", "autograder.cli", "grade", str(submissions), "--assignment", "optim_reg",
-         "--out", str(out), "--jobs", "2", "--cell-timeout", "3"],
+        [sys.executable, "-m", "autograder.cli", "grade", str(submissions), str(_export(submissions)),
+         "--assignment", "optim_reg", "--out", str(out), "--jobs", "2", "--cell-timeout", "3"],
         capture_output=True, text=True, timeout=1200,
     )  # fmt: skip
     if run.returncode != 0:

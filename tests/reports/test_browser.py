@@ -20,7 +20,7 @@ PAGES = {
     "template feedback": "template/feedback.html",
     "not graded feedback": "unreadable/feedback.html",
     "timed-out cell feedback": "looping/feedback.html",
-    "hostile feedback": f"{real_batch.HOSTILE_NAME}/feedback.html",
+    "hostile feedback": f"{real_batch.HOSTILE_FOLDER}/feedback.html",
 }
 VIEWS = {"desktop": (DESKTOP, "screen"), "phone": (PHONE, "screen"), "print": (A4, "print")}
 

@@ -53,7 +53,7 @@ def test_a_page_escapes_what_students_wrote_and_fetches_nothing():
     assert not [a["href"] for t, a in tags if t == "a" and not a["href"].startswith("#")]
     assert "&lt;script&gt;alert('x')&lt;/script&gt;" in page
     assert "default-src 'none'" in page
-    assert page.count('class="box answer"') == 3
+    assert page.count('<article class="answer"') == 3
 
 
 def test_the_key_is_at_the_top_and_answers_are_anonymous_unless_names_are_asked_for():
@@ -70,11 +70,11 @@ def test_the_key_is_at_the_top_and_answers_are_anonymous_unless_names_are_asked_
     assert all(name in named for name in ANSWERS)
 
 
-def graded_folder(tmp_path) -> OutputFolder:
+def graded_folder(tmp_path, answers_by_name: dict[str, dict[str, Answer]] = ANSWERS) -> OutputFolder:
     """What `autograder grade` leaves: grades.csv and each submission's results.json with its answers."""
     out = OutputFolder(tmp_path / "out")
-    GradesTable({"adam": 10.0}, [Row(n, {}, {"adam": 4.0}) for n in ANSWERS]).write(out)
-    for name, answers in ANSWERS.items():
+    GradesTable({"adam": 10.0}, [Row(n, {}, {"adam": 4.0}) for n in answers_by_name]).write(out)
+    for name, answers in answers_by_name.items():
         data = {"score": 4.0, "tests": [], "extra_data": {"written": {q: a.as_json() for q, a in answers.items()}}}
         out.write_text(name, "results.json", text=json.dumps(data))
     return out
