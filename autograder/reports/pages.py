@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autograder.assignment import Question
 from autograder.output import OutputFolder
 from autograder.reports import analysis, charts
 from autograder.reports.clusters import clusters
-from autograder.assignment import Question
 from autograder.reports.questions import questions_for
 from autograder.reports.results import Batch, GradedSubmission, TestOutcome, read_batch
 from autograder.reports.templating import ENVIRONMENT

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.reports.browser import A4, DESKTOP, PHONE, open_page
 from autograder.written.answers import Answer
 from autograder.written.workflow import write_written
+from tests.reports.browser import A4, DESKTOP, PHONE, open_page
 from tests.written.test_pages_and_scores import ANSWERS, Q1, graded_folder
 
 ATTACK = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
