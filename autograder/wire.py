@@ -29,7 +29,7 @@ def encode(message: Any) -> bytes:
     def strip(value: Any) -> Any:
         if isinstance(value, np.ndarray):
             buffer = io.BytesIO()
-            np.save(buffer, np.ascontiguousarray(value), allow_pickle=False)
+            np.save(buffer, value, allow_pickle=False)  # not ascontiguousarray: it makes 0-d arrays 1-d
             blobs.append(buffer.getvalue())
             return {"__array__": len(blobs) - 1}
         if isinstance(value, dict):

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from autograder import wire
+from autograder.grading.implementations import StudentError
 from autograder.limits import Limits
 from autograder.probes.run import ProbeOutcome
 from autograder.worker.execute import CellOutcome
@@ -65,19 +66,30 @@ class RemoteSubmission:
         if self.dead:
             return ProbeOutcome(error=f"not checked: {self.dead}")
         try:
-            send_frame(self._fd, json.dumps({"probe": name, "params": params}).encode())
+            send_frame(self._fd, wire.encode({"probe": name, "params": params}))
             reply = recv_frame(self._fd, self._remaining(self.limits.call), wire.MAX_MESSAGE_BYTES)
             return ProbeOutcome.from_wire(wire.decode(reply))
         except (ChannelClosed, ChannelTimeout, BrokenPipeError, ValueError) as exc:
             self._fail(f"the worker running your notebook stopped responding ({exc})")
             return ProbeOutcome(error=f"not checked: {self.dead}")
 
+    def exchange(self, message: dict[str, Any]) -> Any:
+        """Send one request of the call protocol (autograder/worker/calls.py) and return the decoded reply."""
+        if self.dead:
+            raise StudentError(f"not checked: {self.dead}")
+        try:
+            send_frame(self._fd, wire.encode(message))
+            return wire.decode(recv_frame(self._fd, self._remaining(self.limits.call), wire.MAX_MESSAGE_BYTES))
+        except (ChannelClosed, ChannelTimeout, BrokenPipeError, wire.WireError) as exc:
+            self._fail(f"the worker running your notebook stopped responding ({exc})")
+            raise StudentError(f"not checked: {self.dead}") from exc
+
     def fresh(self) -> None:
         """Start the next probes from the state right after the cells (called at each new question)."""
         if self.dead:
             return
         try:
-            send_frame(self._fd, json.dumps({"fresh": True}).encode())
+            send_frame(self._fd, wire.encode({"fresh": True}))
             if json.loads(recv_frame(self._fd, self._remaining(self.limits.call), 1024)) != {"fresh": True}:
                 raise ValueError("unexpected message from the worker")
         except (ChannelClosed, ChannelTimeout, BrokenPipeError, ValueError) as exc:

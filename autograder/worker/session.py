@@ -23,6 +23,7 @@ from autograder import wire
 from autograder.assignment import Assignment
 from autograder.limits import Limits
 from autograder.probes.run import ProbeOutcome, raised, run_probe
+from autograder.worker.calls import run_request
 from autograder.worker.execute import CellOutcome, is_public_check, run_cell
 from autograder.worker.frames import ChannelClosed, ChannelTimeout, recv_frame, send_frame
 from autograder.worker.sandbox import Sandbox
@@ -71,12 +72,12 @@ def serve_session(fd: int, sandbox: Sandbox, assignment: Assignment) -> NoReturn
         send_frame(fd, json.dumps({"ready": True}).encode())
         probes = _ProbeWorker(fork, namespace, limits.call, assignment)
         while True:
-            probe_request = json.loads(recv_frame(fd, None, MAX_REQUEST_BYTES))
-            if probe_request.get("fresh"):
+            frame = recv_frame(fd, None, MAX_REQUEST_BYTES)
+            if wire.decode(frame).get("fresh"):
                 probes.stop()
                 send_frame(fd, json.dumps({"fresh": True}).encode())
             else:
-                send_frame(fd, probes.run(probe_request))
+                send_frame(fd, probes.run(frame))
     except (ChannelClosed, BrokenPipeError):
         os._exit(0)
     except BaseException:  # noqa: BLE001 - the grader sees the closed channel and reports it
@@ -167,12 +168,12 @@ class _ProbeWorker:
         os.close(reply_w)
         self.pid, self.requests, self.replies = pid, request_w, reply_r
 
-    def run(self, request: dict[str, Any]) -> bytes:
-        """The wire-encoded outcome of one probe."""
+    def run(self, request: bytes) -> bytes:
+        """The wire-encoded reply to one wire-encoded request."""
         if not self.pid:
             self._start()
         try:
-            send_frame(self.requests, json.dumps(request).encode())
+            send_frame(self.requests, request)
             return recv_frame(self.replies, self.limit, wire.MAX_MESSAGE_BYTES)
         except ChannelTimeout:
             self.stop()
@@ -195,10 +196,13 @@ def _serve_probes(assignment: Assignment, namespace: dict[str, Any], requests: i
     """The probe worker's loop; it ends when the session closes its request pipe."""
     try:
         while True:
-            request = json.loads(recv_frame(requests, None, MAX_REQUEST_BYTES))
+            request = wire.decode(recv_frame(requests, None, MAX_REQUEST_BYTES))
             try:
-                outcome = run_probe(assignment, namespace, request["probe"], request["params"])
-                payload = wire.encode(outcome.to_wire())
+                if "ops" in request:  # the generic call protocol: outputs of student code only
+                    payload = wire.encode(run_request(namespace, request))
+                else:
+                    outcome = run_probe(assignment, namespace, request["probe"], request["params"])
+                    payload = wire.encode(outcome.to_wire())
             except BaseException as exc:  # noqa: BLE001 - e.g. a result that cannot be encoded
                 payload = wire.encode(ProbeOutcome(error=raised(exc, limit=500)).to_wire())
             send_frame(replies, payload)
