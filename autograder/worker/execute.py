@@ -57,13 +57,13 @@ class GraderShell:
 
     def run_line_magic(self, name: str, line: str, _stack_depth: int = 1) -> None:
         if name in _RUN_WRAPPED and line.strip():
-            _exec(_transform(line), self.namespace, self.cell)
+            _exec(transform(line), self.namespace, self.cell)
         elif name not in {"matplotlib", "load_ext", "config", "autoreload", "aimport", "pip", "conda", "env"}:
             self.notes.append(f"%{name} is ignored by the grader")
 
     def run_cell_magic(self, name: str, line: str, cell: str) -> None:
         if name in _RUN_WRAPPED:
-            _exec(_transform(cell), self.namespace, self.cell)
+            _exec(transform(cell), self.namespace, self.cell)
         else:
             self.notes.append(f"%%{name} cells are not run by the grader")
 
@@ -82,7 +82,8 @@ class GraderShell:
 _transformer = TransformerManager()
 
 
-def _transform(source: str) -> str:
+def transform(source: str) -> str:
+    """A cell's code as IPython runs it: magics and !shell lines become get_ipython() calls (also for the scan)."""
     return _transformer.transform_cell(source)
 
 
@@ -129,7 +130,7 @@ def run_cell(source: str, namespace: dict[str, Any], cell: int) -> CellOutcome:
     shell = GraderShell(namespace, cell)
     namespace["get_ipython"] = lambda: shell
     try:
-        code = _transform(source)
+        code = transform(source)
         if source.lstrip().startswith(EXPERIMENT_MARK):
             tree = definitions_only(ast.parse(code, f"{CELL_FILENAME_PREFIX}{cell}>"))
             exec(compile(tree, f"{CELL_FILENAME_PREFIX}{cell}>", "exec"), namespace)
