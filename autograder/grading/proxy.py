@@ -27,12 +27,18 @@ from autograder.grading.implementations import StudentError
 from autograder.grading.observed import Observation, OpOutcome, Reply, read_reply
 from autograder.worker import calls
 
+_NUMPY_DTYPES = {"float64": np.float64, "float32": np.float32, "float16": np.float16, "int64": np.int64,
+                 "int32": np.int32, "int16": np.int16, "int8": np.int8, "uint8": np.uint8, "bool": np.bool_}  # fmt: skip
+
 # --- arguments ----------------------------------------------------------------------------------------------------
 
 
 def tensor(values: Any, dtype: str = "float64", requires_grad: bool = False) -> dict[str, Any]:
-    """A fresh tensor of the given dtype, made in the worker from these values (its gradient is watched if asked)."""
-    spec: dict[str, Any] = {"tensor": np.asarray(values), "dtype": dtype}
+    """A fresh tensor of the given dtype, made in the worker from these values (its gradient is watched if asked).
+
+    The values are cast here, so what the grader sends is exactly what the student's code receives.
+    """
+    spec: dict[str, Any] = {"tensor": np.asarray(values, dtype=_NUMPY_DTYPES.get(dtype)), "dtype": dtype}
     if requires_grad:
         spec["requires_grad"] = True
     return spec

@@ -21,7 +21,7 @@ import contextlib
 import importlib
 import inspect
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 _TAMPER_EVENTS = {
@@ -39,7 +39,8 @@ class _State:
 
     def __init__(self) -> None:
         self.active: list[list[str]] = []
-        self.installed: list[tuple[Callable[[], Any], Any, str]] = []  # (read the entry now, wrapper, label)
+        self.installed: list[tuple[Mapping[str, Any], str, Any, str]] = []  # (namespace, name, wrapper, label)
+        self.modules: dict[str, Any] = {}  # every module that holds a wrapper, by the name it is loaded under
         self.wrapped_classes: dict[int, str] = {}
         self.notes: list[str] = []
         self.watching = False
@@ -81,13 +82,10 @@ def _recording(state: _State) -> Iterator[list[str]]:
 def tampering() -> list[str]:
     """Sentences saying how the instrumentation was changed since install (empty when it is intact)."""
     found = list(_state.notes)
-    for read, wrapper, label in _state.installed:
-        try:
-            current = read()
-        except Exception:  # noqa: BLE001 - a module removed or replaced by something that raises
-            current = None
-        if current is not wrapper:
-            found.append(f"{label} was replaced after the grader instrumented it")
+    found += [f"{label} was replaced after the grader instrumented it"
+              for namespace, key, wrapper, label in _state.installed if namespace.get(key) is not wrapper]  # fmt: skip
+    found += [f"the module {name} was replaced after the grader instrumented it"
+              for name, module in _state.modules.items() if sys.modules.get(name) is not module]  # fmt: skip
     return list(dict.fromkeys(found))[:_MAX_NOTES]
 
 
@@ -132,7 +130,8 @@ def _wrap_function(holders: list[tuple[Any, str]], original: Callable[..., Any],
     recorder.__doc__ = getattr(original, "__doc__", None)
     for holder, key in holders:
         setattr(holder, key, recorder)
-        state.installed.append((_reader(holder, key), recorder, label))
+        state.installed.append((vars(holder), key, recorder, label))
+        state.modules[holder.__name__] = holder
 
 
 def _wrap_init(cls: type, label: str) -> None:
@@ -147,22 +146,7 @@ def _wrap_init(cls: type, label: str) -> None:
     __init__.__doc__ = original.__doc__
     cls.__init__ = __init__
     state.wrapped_classes[id(cls)] = label
-    state.installed.append((_reader(cls, "__init__"), __init__, f"{label}.__init__"))
-
-
-def _reader(holder: Any, key: str) -> Callable[[], Any]:
-    """Read holder.key as it stands, bypassing any __getattr__ a replaced object might have."""
-    if isinstance(holder, type):
-        namespace = type.__dict__["__dict__"].__get__(holder)
-        return lambda: namespace.get(key)
-    module_name, namespace = getattr(holder, "__name__", ""), vars(holder)
-
-    def read() -> Any:
-        if sys.modules.get(module_name) is not holder:
-            return None
-        return namespace.get(key)
-
-    return read
+    state.installed.append((type.__dict__["__dict__"].__get__(cls), "__init__", __init__, f"{label}.__init__"))
 
 
 def _holders(roots: set[str], wanted: set[int]) -> dict[int, list[tuple[Any, str]]]:
