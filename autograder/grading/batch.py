@@ -1,7 +1,7 @@
 """Grade a batch of notebooks: each in its own worker session, scored by the hidden graders in this process.
 
-Start-up order matters: the assignment's warm modules and probes are imported and the zygotes forked *before* its
-reference and hidden graders are imported, so no worker ever holds them. The reference is then graded as if it were a
+Start-up order matters: the assignment's warm modules are imported and the zygotes forked *before* its probes,
+reference and hidden graders are imported, so no worker ever holds them (probes run here, in the grader). The reference is then graded as if it were a
 submission: that proves the graders work and gives each question's maximum. With ``jobs`` > 1, grader
 processes are forked, each with its own zygote, and report plain JSON summaries back to this one.
 """
@@ -74,7 +74,7 @@ def grade_one(
     if submission.problem:
         return SubmissionResult(submission.name, problem=submission.problem)
     try:
-        remote = RemoteSubmission(zygote, list(submission.cells), limits)
+        remote = RemoteSubmission(zygote, list(submission.cells), limits, assignment)
         try:
             tests = run_graders(assignment, remote, reference(assignment), questions)
         finally:
@@ -126,7 +126,7 @@ def grade_batch(
         progress.say(f"Reduced isolation: {line}.")
     zygotes: list[Zygote] = []
     try:
-        zygotes.extend(Zygote(sandbox, assignment) for sandbox in sandboxes)
+        zygotes.extend(Zygote(sandbox) for sandbox in sandboxes)
         answers = finder() if finder else None
         submissions = [read_submission(n, answers) for n in named]
         reference_cache.load(reference(assignment), assignment)

@@ -1,7 +1,8 @@
 """Who a probe runs on: the reference or a known mistake in this process, or a submission in its worker.
 
-Every implementation answers ``probe(name, **params)`` with a :class:`ProbeOutcome` whose data went through the
-wire format, so the grader handles the reference's and the student's results identically.
+Probes always run here, in the grader; every implementation answers ``probe(name, **params)`` with a
+:class:`ProbeOutcome` whose calls went through the wire format and the checks of probes/observed.py, so the grader
+handles the reference's and the student's results identically.
 """
 
 from __future__ import annotations
@@ -15,18 +16,18 @@ from typing import Any, Protocol
 from autograder import wire
 from autograder.assignment import Assignment
 from autograder.probes import Namespace
+from autograder.probes.observed import StudentError
+from autograder.probes.proxy import LocalTarget
 from autograder.probes.run import ProbeOutcome, run_probe
 
-
-class StudentError(Exception):
-    """The submission's code failed during a probe (raised, timed out, crashed); str() is a sentence for the student."""
+__all__ = ["Implementation", "LocalImplementation", "StudentError", "reference"]
 
 
 class Implementation(Protocol):
-    """What the graders probe. ``source`` is the code the static forbidden-name scan reads (None: nothing to scan);
+    """What the graders probe. ``cells`` are the notebook's code cells the static scan reads (None: nothing to scan);
     ``fresh()`` starts the next probes from the state right after the notebook's cells (called at each question)."""
 
-    source: str | None
+    cells: list[str] | None
 
     def probe(self, name: str, /, **params: Any) -> ProbeOutcome: ...
 
@@ -37,16 +38,17 @@ class LocalImplementation:
     """Probes run on a namespace in the grader's own process: the reference and known mistakes (and, in tests and
     otter's kernel, trusted notebooks). Outcomes are cached: probes are deterministic."""
 
-    def __init__(self, namespace: Namespace, assignment: Assignment, source: str | None = None) -> None:
+    def __init__(self, namespace: Namespace, assignment: Assignment, cells: list[str] | None = None) -> None:
         self.namespace = namespace
         self.assignment = assignment
-        self.source = source
+        self.cells = cells
+        self._target = LocalTarget(namespace)
         self._cache: dict[str, dict[str, Any]] = {}
 
     def probe(self, name: str, /, **params: Any) -> ProbeOutcome:
         key = name + json.dumps(params, sort_keys=True)
         if key not in self._cache:
-            outcome = run_probe(self.assignment, self.namespace, name, params)
+            outcome = run_probe(self.assignment, self._target, name, params)
             self._cache[key] = wire.decode(wire.encode(outcome.to_wire()))
         return ProbeOutcome.from_wire(self._cache[key])
 

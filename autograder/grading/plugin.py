@@ -18,9 +18,9 @@ import pytest
 
 from autograder.assignment import Assignment
 from autograder.grading.api import KnownMistake, Scoring
-from autograder.grading.forbidden import forbidden_references
 from autograder.grading.implementations import Implementation, StudentError, reference
 from autograder.grading.results import TestResult
+from autograder.grading.static_scan import by_question, scan
 
 PYTEST_INI = Path(__file__).resolve().with_name("pytest.ini")
 
@@ -28,39 +28,50 @@ PYTEST_INI = Path(__file__).resolve().with_name("pytest.ini")
 @dataclass
 class ProbeCache:
     """An implementation as grader tests see it: probe results as plain data (StudentError when the code failed),
-    cached, with the forbidden library calls noted per question.
+    cached, with the forbidden library calls noted per question, tampering noted, and each test's inputs recorded.
 
-    Probes are deterministic (all randomness is seeded from their parameters), so several tests can share one
-    probe call; each question starts from the state right after the notebook's cells.
+    Probes are deterministic (all randomness is seeded from their parameters), so several tests of one phase can
+    share one probe call. Public tests run first, all in one phase: no input of a hidden test reaches the worker
+    before every public test has given its feedback, and no probe call or cached reply is shared between a public
+    and a hidden test. Then each question's hidden tests start from the state right after the notebook's cells.
     """
 
     implementation: Implementation
     question: str = ""
+    phase: str = ""
+    test: str = ""
     forbidden: dict[str, list[str]] = field(default_factory=dict)
+    tampered: list[str] = field(default_factory=list)
+    inputs: dict[str, tuple[str, set[str]]] = field(default_factory=dict)  # test -> (visibility, input digests)
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def probe(self, name: str, /, **params: Any) -> dict[str, Any]:
-        key = json.dumps([self.question, name, params], sort_keys=True)  # each question starts from fresh state
+        key = json.dumps([self.phase, self.question, name, params], sort_keys=True)
         if key not in self._cache:
             self._cache[key] = self.implementation.probe(name, **params)
         outcome = self._cache[key]
         self.forbidden.setdefault(self.question, []).extend(outcome.forbidden)
+        self.tampered.extend(t for t in outcome.tampered if t not in self.tampered)
+        self.inputs.setdefault(self.test, (self.phase, set()))[1].update(outcome.inputs)
         if outcome.error is not None:
             raise StudentError(outcome.error)
         return copy.deepcopy(outcome.result)
 
-    def start(self, question: str) -> None:
-        """Probes from here on belong to `question`, from the state right after the cells."""
-        if question != self.question:
-            self.question = question
+    def start(self, test: str, question: str, visibility: str) -> None:
+        """Probes from here on belong to `test` of `question`: a fresh state for the public phase, and for each
+        question of the hidden phase."""
+        self.test = test
+        if visibility != self.phase or (visibility != "visible" and question != self.question):
             self.implementation.fresh()
+        self.question, self.phase = question, visibility
 
 
 class GradingPlugin:
     def __init__(self, student: Implementation, reference: Implementation) -> None:
         self._student = ProbeCache(student)
         self._reference = ProbeCache(reference)
-        self.results: list[TestResult] = []
+        self._ran: list[tuple[int, TestResult]] = []
+        self._order: dict[str, int] = {}
 
     @pytest.fixture
     def student(self) -> ProbeCache:
@@ -76,9 +87,18 @@ class GradingPlugin:
                 raise pytest.UsageError(f"{item.nodeid} has no @public/@hidden points")
             if not isinstance(getattr(item.module, "QUESTION", None), str):
                 raise pytest.UsageError(f"{item.module.__name__} does not set QUESTION")
+        self._order = {item.nodeid: number for number, item in enumerate(items)}
+        items.sort(key=lambda item: item.obj.__grading__.visibility != "visible")  # stable: public tests first
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        self._student.start(item.module.QUESTION)
+        scoring: Scoring = item.obj.__grading__
+        self._student.start(item.nodeid, item.module.QUESTION, scoring.visibility)
+        self._reference.start(item.nodeid, item.module.QUESTION, scoring.visibility)
+
+    @property
+    def results(self) -> list[TestResult]:
+        """The results in the graders' own order (question by question), whatever order the tests ran in."""
+        return [result for _, result in sorted(self._ran, key=lambda pair: pair[0])]
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:
@@ -86,7 +106,7 @@ class GradingPlugin:
         exc = call.excinfo.value if call.excinfo else None
         failed = exc is not None
         if call.when == "call" or failed:
-            self.results.append(self._result(item, exc))
+            self._ran.append((self._order.get(item.nodeid, len(self._order)), self._result(item, exc)))
         longrepr = f"{type(exc).__name__}: {exc}" if failed else None
         outcome = "failed" if failed else "passed"
         return pytest.TestReport(item.nodeid, item.location, {}, outcome, longrepr, call.when, duration=call.duration)
@@ -107,16 +127,14 @@ class GradingPlugin:
         return result
 
 
-def run_graders(
+def run_plugin(
     assignment: Assignment,
     student: Implementation,
     reference: Implementation,
     questions: Iterable[str] | None = None,
-) -> list[TestResult]:
-    """Run the assignment's hidden graders (all, or those of some questions) on one implementation.
-
-    Questions whose code calls a forbidden library implementation get no credit.
-    """
+) -> GradingPlugin:
+    """Run the assignment's hidden graders (all, or those of some questions) on one implementation; the plugin holds
+    the results and what the probes recorded (forbidden calls, tampering, each test's inputs)."""
     plugin = GradingPlugin(student, reference)
     folder = assignment.graders_folder
     targets = [str(folder)] if questions is None else [str(folder / f"test_{q}.py") for q in questions]
@@ -126,10 +144,38 @@ def run_graders(
     code = pytest.main(args, plugins=[plugin])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise RuntimeError(f"the hidden graders of {assignment.name} could not run (pytest exit code {code})")
-    forbidden = forbidden_references(student.source, assignment) if student.source else {}
+    return plugin
+
+
+def run_graders(
+    assignment: Assignment,
+    student: Implementation,
+    reference: Implementation,
+    questions: Iterable[str] | None = None,
+) -> list[TestResult]:
+    """Run the assignment's hidden graders (all, or those of some questions) on one implementation.
+
+    Questions whose code uses a forbidden library implementation get no credit: found in the notebook's cells by
+    the static scan, or recorded while the grader called the code; tampering with the recorder costs every question.
+    """
+    plugin = run_plugin(assignment, student, reference, questions)
+    reasons: dict[str, list[tuple[str, str]]] = {}
+    if student.cells:
+        findings = scan(student.cells, assignment.questions, assignment.forbidden.names, assignment.forbidden.allowed)
+        for question, found in by_question(findings, assignment.questions).items():
+            reasons.setdefault(question, []).extend((f.what, f.sentence()) for f in found)
     for question, calls in plugin._student.forbidden.items():
-        forbidden.setdefault(question, []).extend(calls)
-    return apply_forbidden(plugin.results, forbidden)
+        reasons.setdefault(question, []).extend(
+            (call, f"your code called {call} while the grader ran it, a library version of what this question asks "
+             "you to write") for call in dict.fromkeys(calls)
+        )  # fmt: skip
+    for note in plugin._student.tampered:
+        for question in assignment.questions:
+            reasons.setdefault(question, []).append(
+                (note, f"{note}, which reaches around the grader's check for library calls this question forbids; "
+                 "remove it")
+            )  # fmt: skip
+    return apply_forbidden(plugin.results, reasons)
 
 
 def check_reference(assignment: Assignment) -> dict[str, float]:
@@ -142,15 +188,17 @@ def check_reference(assignment: Assignment) -> dict[str, float]:
     return {q: sum(t.max_points for t in tests if t.question == q) for q in assignment.questions}
 
 
-def apply_forbidden(results: list[TestResult], forbidden: dict[str, list[str]]) -> list[TestResult]:
-    """No credit for a question whose code called a library implementation the assignment forbids."""
+def apply_forbidden(results: list[TestResult], reasons: dict[str, list[tuple[str, str]]]) -> list[TestResult]:
+    """No credit for a question whose code used a library implementation the assignment forbids, saying why.
+
+    `reasons` maps a question to (what was found: a dotted name or a short phrase, the sentence for the student);
+    each of its tests lists the whats in `forbidden` (the class report shows them)."""
     for result in results:
-        calls = sorted(set(forbidden.get(result.question, [])))
-        result.forbidden = calls
-        if calls and result.points > 0:
+        found = dict(reasons.get(result.question, []))
+        result.forbidden = sorted(found)
+        if found and result.points > 0:
+            first = next(iter(found.values()))
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
             result.points = 0.0
-            result.feedback = (
-                f"no credit for [{result.question}]: your code calls {', '.join(calls)}, a library version of what "
-                "this question asks you to write. Implement it from the formula instead."
-            )
+            result.feedback = f"no credit for [{result.question}]: {first}{more}. Implement it from the formula instead."
     return results

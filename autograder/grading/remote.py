@@ -1,7 +1,9 @@
-"""The grader's side of a submission's worker session: send the cells, collect cell outcomes, ask for probes.
+"""The grader's side of a submission's worker session: send the cells, collect cell outcomes, run probes on it.
 
-Only JSON and wire-format messages are read back, with size caps and deadlines; a session that breaks the
-protocol, dies or runs out of time is killed, and every later probe fails with a sentence saying why.
+Probes run here, in the grader, and send the worker requests of calls (autograder/probes/proxy.py). Only JSON and
+wire-format messages are read back, with size caps and deadlines, and every reply passes the checks of
+probes/observed.py; a session that breaks the protocol, dies or runs out of time is killed, and every later probe
+fails with a sentence saying why.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ import time
 from typing import Any
 
 from autograder import wire
-from autograder.grading.implementations import StudentError
+from autograder.assignment import Assignment
 from autograder.limits import Limits
-from autograder.probes.run import ProbeOutcome
+from autograder.probes.observed import StudentError, read_reply
+from autograder.probes.proxy import Request
+from autograder.probes.run import ProbeOutcome, run_probe
 from autograder.worker.execute import CellOutcome
 from autograder.worker.frames import ChannelClosed, ChannelTimeout, recv_frame, send_frame
 from autograder.worker.session import MAX_REQUEST_BYTES
@@ -25,8 +29,9 @@ _MARGIN = 5.0  # seconds the session may take beyond its own limits to report
 class RemoteSubmission:
     """A submission running in its own worker session."""
 
-    def __init__(self, zygote: Zygote, cells: list[str], limits: Limits) -> None:
-        self.source = "\n\n".join(cells)
+    def __init__(self, zygote: Zygote, cells: list[str], limits: Limits, assignment: Assignment) -> None:
+        self.cells = list(cells)
+        self.assignment = assignment
         self.limits = limits
         self.cell_outcomes: list[CellOutcome] = []
         self.dead: str | None = None
@@ -63,15 +68,10 @@ class RemoteSubmission:
         self.close()
 
     def probe(self, name: str, /, **params: Any) -> ProbeOutcome:
+        """Run the assignment's probe here, its calls in the worker."""
         if self.dead:
             return ProbeOutcome(error=f"not checked: {self.dead}")
-        try:
-            send_frame(self._fd, wire.encode({"probe": name, "params": params}))
-            reply = recv_frame(self._fd, self._remaining(self.limits.call), wire.MAX_MESSAGE_BYTES)
-            return ProbeOutcome.from_wire(wire.decode(reply))
-        except (ChannelClosed, ChannelTimeout, BrokenPipeError, ValueError) as exc:
-            self._fail(f"the worker running your notebook stopped responding ({exc})")
-            return ProbeOutcome(error=f"not checked: {self.dead}")
+        return run_probe(self.assignment, RemoteTarget(self), name, params)
 
     def exchange(self, message: dict[str, Any]) -> Any:
         """Send one request of the call protocol (autograder/worker/calls.py) and return the decoded reply."""
@@ -99,3 +99,13 @@ class RemoteSubmission:
         """End the session and every process it started."""
         self._channel.close()
         self._zygote.end_session(self._session)
+
+
+class RemoteTarget:
+    """A submission in its worker session, as probes see it: each request goes through the session's channel."""
+
+    def __init__(self, remote: RemoteSubmission) -> None:
+        self.remote = remote
+
+    def run(self, request: Request) -> None:
+        request.receive(read_reply(self.remote.exchange(request.message()), len(request.ops)))

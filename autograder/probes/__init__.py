@@ -1,14 +1,15 @@
-"""Probes: trusted code that exercises an implementation and returns plain data.
+"""Probes: grader-side code that asks an implementation for the outputs of its functions and returns plain data.
 
-A probe is ``fn(ns, **params) -> dict[str, value]``: ``ns`` maps the assignment's names (``adam_update``,
-``Dropout``, ...) to an implementation — the student's, inside the isolated worker, or the reference, inside
-the grader — and ``params`` are JSON values. Values are numpy arrays or JSON scalars/lists/dicts. The same
-probe with the same params is run on both sides and the grader compares the results, so all randomness a
-probe uses must come from generators it seeds itself from ``params``.
+A probe is ``fn(target, **params) -> dict[str, value]``: it builds requests of calls (autograder/probes/proxy.py),
+runs them on the target — the reference or a known mistake in the grader's process, or a submission in its
+worker — and computes from the outputs, in the grader's process, whatever the graders compare (statistics,
+accuracies, which epoch a weight came from). ``params`` are JSON values; result values are numpy arrays or JSON
+scalars/lists/dicts. The same probe with the same params is run on both sides and the grader compares the results,
+so every input a probe sends is chosen, or seeded, by the probe itself.
 
+The worker runs only the calls: it never holds a probe, and all it can say is what the student's code returned.
 Each assignment keeps its probes in its own ``probes`` package, marked with :func:`probe`; the assignment's
-registry is collected from there (:func:`collect_probes`), so two assignments never share one. Probes never see
-the reference and never decide a score: they only observe.
+registry is collected from there (:func:`collect_probes`), so two assignments never share one.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 Namespace = Mapping[str, Any]
-Probe = Callable[..., dict[str, Any]]
+Probe = Callable[..., dict[str, Any]]  # fn(target, **params)
 
 
 def probe(fn: Probe) -> Probe:
-    """Mark fn as a probe: the grader asks the worker for it by its name."""
+    """Mark fn as a probe: graders ask for it by its name."""
     fn.__probe__ = True  # type: ignore[attr-defined]
     return fn
 

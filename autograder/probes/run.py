@@ -1,5 +1,5 @@
-"""Run one probe on an implementation and package what happened as a ProbeOutcome: the record that crosses from
-the worker to the grader (through the wire format), and that in-process implementations produce the same way."""
+"""Run one probe, in the grader's process, against a target (the reference in process, or a submission's worker),
+and package what happened as a ProbeOutcome: the record the graders read, and the reference cache stores."""
 
 from __future__ import annotations
 
@@ -8,63 +8,51 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograder.assignment import Assignment
-from autograder.conventions import student_location
-from autograder.probes import Namespace
-from autograder.probes.convert import ProbeError
-from autograder.probes.forbidden import recording
+from autograder.probes.observed import StudentError
+from autograder.probes.proxy import Recorded, Target
 
 
 @dataclass(frozen=True)
 class ProbeOutcome:
     """A probe's result, or a sentence for the student saying why there is none; and, either way, the forbidden
-    library calls the submission's code made meanwhile."""
+    library calls the submission's code made meanwhile, any sign that it tampered with the recorder, and a digest
+    of each input the probe sent to student code (so tests can prove public tests never send a hidden input)."""
 
     result: dict[str, Any] | None = None
     error: str | None = None
     forbidden: tuple[str, ...] = ()
+    tampered: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
 
     def to_wire(self) -> dict[str, Any]:
-        return {"result": self.result, "error": self.error, "forbidden": list(self.forbidden)}
+        return {"result": self.result, "error": self.error, "forbidden": list(self.forbidden),
+                "tampered": list(self.tampered), "inputs": list(self.inputs)}  # fmt: skip
 
     @classmethod
     def from_wire(cls, message: Any) -> ProbeOutcome:
-        """Read a message that came from a worker; ValueError unless it has exactly the expected shape."""
-        if not isinstance(message, dict) or set(message) != {"result", "error", "forbidden"}:
-            raise ValueError("the reply is not a probe outcome")
-        result, error, forbidden = message["result"], message["error"], message["forbidden"]
+        """Read a stored outcome (the reference cache); ValueError unless it has exactly the expected shape."""
+        if not isinstance(message, dict) or set(message) != {"result", "error", "forbidden", "tampered", "inputs"}:
+            raise ValueError("not a probe outcome")
+        result, error = message["result"], message["error"]
         if not (isinstance(result, dict) and error is None or result is None and isinstance(error, str)):
             raise ValueError("a probe outcome holds either a result or an error")
-        if not isinstance(forbidden, list) or not all(isinstance(call, str) for call in forbidden):
-            raise ValueError("a probe outcome's forbidden calls are not a list of names")
-        return cls(result, error, tuple(forbidden))
+        lists = [message[key] for key in ("forbidden", "tampered", "inputs")]
+        if not all(isinstance(found, list) and all(isinstance(x, str) for x in found) for found in lists):
+            raise ValueError("a probe outcome's records are not lists of text")
+        return cls(result, error, *(tuple(found) for found in lists))
 
 
-def run_probe(assignment: Assignment, namespace: Namespace, name: str, params: Mapping[str, Any]) -> ProbeOutcome:
-    """Run the assignment's probe `name` on the namespace, recording forbidden calls.
+def run_probe(assignment: Assignment, target: Target, name: str, params: Mapping[str, Any]) -> ProbeOutcome:
+    """Run the assignment's probe `name` on the target, keeping the forbidden calls its list names.
 
-    Runs inside the worker for submissions, so nothing here may trust what student code returns or raises.
+    A StudentError (the submission's code failed, or its worker sent what cannot be read) becomes the outcome's
+    error; any other exception is a fault of the grader and propagates.
     """
-    with recording(assignment.forbidden) as forbidden:
-        try:
-            result = assignment.probes()[name](Defined(namespace), **params)
-        except ProbeError as exc:
-            return ProbeOutcome(error=str(exc), forbidden=tuple(forbidden))
-        except BaseException as exc:  # noqa: BLE001 - student code may raise anything, even SystemExit
-            return ProbeOutcome(error=raised(exc), forbidden=tuple(forbidden))
-    return ProbeOutcome(result, forbidden=tuple(forbidden))
-
-
-class Defined(dict):
-    """The submission's names; asking for one it does not define is the student's error, said plainly."""
-
-    def __missing__(self, key: str) -> Any:
-        raise ProbeError(f"{key} is not defined at the top level of your notebook")
-
-
-def raised(exc: BaseException, limit: int = 2000) -> str:
-    """'your code raised ValueError (line 3 of f): message' for an exception out of student code."""
+    recorded = Recorded(target)
     try:
-        message = str(exc)[:limit]
-    except Exception:  # noqa: BLE001 - a student's exception may not even print
-        message = "(no message)"
-    return f"your code raised {type(exc).__name__}{student_location(exc)}: {message}"
+        result = assignment.probes()[name](recorded, **params)
+        error = None
+    except StudentError as exc:
+        result, error = None, str(exc)
+    forbidden = tuple(dict.fromkeys(c for c in recorded.forbidden if assignment.forbidden.forbids(c)))
+    return ProbeOutcome(result, error, forbidden, tuple(dict.fromkeys(recorded.tampered)), tuple(recorded.inputs))

@@ -16,13 +16,15 @@ Ops:
 - ``model``: build a small torch model from a declarative list of layers (trusted code, run here so that student
   code can be handed a model); ``set_state`` overwrites its parameters and buffers in place with arrays the grader
   sent; ``state`` reads them back.
+- ``generator``: keep a torch.Generator seeded by the grader, to hand the same one to several calls.
 
 Arguments are JSON scalars or one of {"tensor", "dtype", "requires_grad"}, {"generator": seed}, {"tuple": [...]},
 {"list": [...]}, {"iter": [...]} (a one-shot generator), {"dict": {...}}, {"handle": name} (a kept object),
 {"params_of": handle} (``model.parameters()``), {"from": [op, *path], "dtype"?} (what an earlier op of the same
 request returned, at a tuple/list path, as a fresh tensor when a dtype is given). An op may ask to seed torch's,
 numpy's and Python's global generators first (``seed``), to be skipped once an earlier op of its ``chain`` failed,
-to ``keep`` what it returned under a handle for later ops of the request, and to run autograd ``backward`` through
+to ``keep`` what it returned under a handle for later ops (and later requests of its scope), and to run autograd
+``backward`` through
 its result, reporting the gradient of every watched input.
 
 Every call of student code runs under the assignment's forbidden-call recorder (autograder/worker/recorder.py);
@@ -31,6 +33,7 @@ what it saw is reported per op, with any sign that the instrumentation was tampe
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import traceback
@@ -70,17 +73,23 @@ class _Skip(Exception):
     """An op that must not run: an op it depends on failed."""
 
 
-def run_request(namespace: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
+def run_request(
+    namespace: Mapping[str, Any], request: Mapping[str, Any], store: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Run every op of a request in order; one op's failure never stops the others (only its chain and dependants).
 
-    A request is self-contained: the objects it keeps under handles live until it ends, so the same request always
-    means the same thing (and the reference's answers can be cached). Returns {"results": [...one per op...],
-    "forbidden": [[op index, label], ...], "tampered": [sentences]}.
+    Objects kept under handles live in `store` for the later requests of the same ``scope`` (one probe run, e.g.
+    a network trained over many requests); a request of another scope starts with none. Returns
+    {"results": [...one per op...], "forbidden": [[op index, label], ...], "tampered": [sentences]}.
     """
     ops = request.get("ops") if isinstance(request, Mapping) else None
     if not isinstance(ops, list):
         raise RequestError("a request needs a list of ops")
-    run = _Run(namespace, {})
+    store = {} if store is None else store
+    if store.get("scope") != request.get("scope") or "handles" not in store:
+        store.clear()
+        store.update(scope=request.get("scope"), handles={})
+    run = _Run(namespace, store["handles"])
     for index, op in enumerate(ops):
         run.results.append(run.one(index, op))
     return {"results": run.results, "forbidden": run.forbidden, "tampered": recorder.tampering()}
@@ -105,7 +114,7 @@ class _Run:
             return {"skipped": "an earlier call of the same sequence failed"}
         kind = op.get("op", "call")
         handler = {"call": self._call, "get": self._get, "model": self._model, "set_state": self._set_state,
-                   "state": self._state}.get(kind)  # fmt: skip
+                   "state": self._state, "generator": self._generator}.get(kind)  # fmt: skip
         if handler is None:
             raise RequestError(f"unknown op {kind!r}")
         try:
@@ -172,6 +181,12 @@ class _Run:
         self.handles[str(op["keep"])] = model
         self.raw[index] = model
         return {"value": observe(model)}
+
+    def _generator(self, index: int, op: Mapping[str, Any]) -> dict[str, Any]:
+        generator = torch.Generator().manual_seed(int(op["seed"]))
+        self.handles[str(op["keep"])] = generator
+        self.raw[index] = generator
+        return {"value": observe(None)}
 
     def _set_state(self, index: int, op: Mapping[str, Any]) -> dict[str, Any]:
         model = self._handle(op.get("handle"))
@@ -426,7 +441,9 @@ def type_name(value: Any) -> str:
 
 def describe_error(exc: BaseException) -> dict[str, str]:
     """An exception raised by student code as capped plain text: type, message, and where in the student's code."""
-    error = {"type": type_name(exc), "message": "", "where": ""}
+    error = {"type": type_name(exc), "message": "", "where": "", "bases": []}
+    with contextlib.suppress(Exception):  # the classes it is an instance of, for "is it a ValueError?"
+        error["bases"] = [type.__dict__["__name__"].__get__(c)[:MAX_TYPE_NAME] for c in type(exc).__mro__[1:8]]
     if isinstance(exc, MissingName):
         error["type"] = "MissingName"
     try:

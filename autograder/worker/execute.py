@@ -17,11 +17,12 @@ from typing import Any, Literal, get_args
 from IPython.core.inputtransformer2 import TransformerManager
 
 from autograder.conventions import CELL_FILENAME_PREFIX, EXPERIMENT_MARK, PUBLIC_CHECK_CALL, student_frame
+from autograder.student_text import clean
 
 _RUN_WRAPPED = {"time", "timeit", "prun", "capture", "debug"}
 
 CellStatus = Literal["ok", "error", "skipped-work", "timeout", "crashed"]
-_MAX_TEXT = 2000  # characters of an error type or message kept from a worker's report
+_MAX_TEXT = 500  # characters of a message kept from a worker's report
 
 
 @dataclass(frozen=True)
@@ -39,13 +40,14 @@ class CellOutcome:
 
     @classmethod
     def from_json(cls, data: Any) -> CellOutcome:
-        """Read an outcome a worker sent; ValueError unless it has the expected shape (texts are capped)."""
+        """Read an outcome a worker sent; ValueError unless it has the expected shape (texts become one capped line
+        without control characters: the student chose them)."""
         if not isinstance(data, dict) or not isinstance(data.get("cell"), int) or data.get("status") not in get_args(
             CellStatus
         ):
             raise ValueError("unexpected message from the worker")
-        texts = (str(data.get(key, ""))[:_MAX_TEXT] for key in ("error_type", "message"))
-        return cls(data["cell"], data["status"], *texts)
+        error_type, message = clean(data.get("error_type", ""), 80), clean(data.get("message", ""), _MAX_TEXT)
+        return cls(data["cell"], data["status"], error_type, message)
 
 
 class GraderShell:

@@ -1,10 +1,12 @@
-"""One submission's worker: runs its cells, then answers probe requests. Runs in a process forked from the zygote.
+"""One submission's worker: runs its cells, then answers requests of calls. Runs in a process forked from the zygote.
 
 The cells run in one fork while the session keeps the state from before them. Should a cell exceed its time
 limit or end its process (``os._exit``, a crash, an exhausted memory limit), that fork is killed and the cells
 run again from the start, each in a fork of the state the previous ones left, without the failed cell: later
-cells and every probe still run, as if it had never been there. Probes run in a fresh fork per question, so one
-question's probes can never disturb another's. Everything sent to the grader is JSON or the wire format.
+cells and every call still run, as if it had never been there. Calls run in a fork of the state after the cells,
+replaced by a fresh one whenever the grader asks (at each question), so one question's calls can never disturb
+another's. The worker knows no assignment and no probe: it runs the calls the grader asks for
+(autograder/worker/calls.py) and sends back their outputs. Everything sent to the grader is JSON or the wire format.
 """
 
 from __future__ import annotations
@@ -20,10 +22,8 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from autograder import wire
-from autograder.assignment import Assignment
 from autograder.limits import Limits
-from autograder.probes.run import ProbeOutcome, raised, run_probe
-from autograder.worker.calls import run_request
+from autograder.worker.calls import describe_error, run_request
 from autograder.worker.execute import CellOutcome, is_public_check, run_cell
 from autograder.worker.frames import ChannelClosed, ChannelTimeout, recv_frame, send_frame
 from autograder.worker.sandbox import Sandbox
@@ -52,7 +52,7 @@ def _isolate_output() -> None:
     sys.stdout = sys.stderr = _Discard()
 
 
-def serve_session(fd: int, sandbox: Sandbox, assignment: Assignment) -> NoReturn:
+def serve_session(fd: int, sandbox: Sandbox) -> NoReturn:
     """Entry point in the forked child: never returns. Confined in the sandbox before any student line runs."""
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -70,14 +70,14 @@ def serve_session(fd: int, sandbox: Sandbox, assignment: Assignment) -> NoReturn
                 if number != failed:
                     _run_in_fork(fork, [(number, source)], namespace, fd, limits.cell)
         send_frame(fd, json.dumps({"ready": True}).encode())
-        probes = _ProbeWorker(fork, namespace, limits.call, assignment)
+        calls = _CallWorker(fork, namespace, limits.call)
         while True:
             frame = recv_frame(fd, None, MAX_REQUEST_BYTES)
             if len(frame) < 256 and wire.decode(frame).get("fresh"):  # never decode a request just to relay it
-                probes.stop()
+                calls.stop()
                 send_frame(fd, json.dumps({"fresh": True}).encode())
             else:
-                send_frame(fd, probes.run(frame))
+                send_frame(fd, calls.run(frame))
     except (ChannelClosed, BrokenPipeError):
         os._exit(0)
     except BaseException:  # noqa: BLE001 - the grader sees the closed channel and reports it
@@ -142,16 +142,16 @@ def _run_or_skip(source: str, namespace: dict[str, Any], number: int) -> dict[st
     return run_cell(source, namespace, number).to_json()
 
 
-class _ProbeWorker:
-    """A fork of the state after the cells that runs probes one after another.
+class _CallWorker:
+    """A fork of the state after the cells that runs requests of calls one after another.
 
     The grader asks for a fresh one at each question, so nothing student code changes while one question is
-    probed can reach another; a probe that hangs or ends the process takes its worker with it, and the next
-    probe gets a fresh fork. One fork per question instead of one per probe: a fork costs ~20 ms at torch's size.
+    probed can reach another; a call that hangs or ends the process takes its worker with it, and the next request
+    gets a fresh fork. One fork per question instead of one per request: a fork costs ~20 ms at torch's size.
     """
 
-    def __init__(self, fork: _Fork, namespace: dict[str, Any], limit: float, assignment: Assignment) -> None:
-        self.fork, self.namespace, self.limit, self.assignment = fork, namespace, limit, assignment
+    def __init__(self, fork: _Fork, namespace: dict[str, Any], limit: float) -> None:
+        self.fork, self.namespace, self.limit = fork, namespace, limit
         self.pid = 0
         self.requests = self.replies = -1
 
@@ -163,7 +163,7 @@ class _ProbeWorker:
             os.close(request_w)
             os.close(reply_r)
             os.setpgid(0, 0)
-            _serve_probes(self.assignment, self.namespace, request_r, reply_w)
+            _serve_calls(self.namespace, request_r, reply_w)
         os.close(request_r)
         os.close(reply_w)
         self.pid, self.requests, self.replies = pid, request_w, reply_r
@@ -178,11 +178,11 @@ class _ProbeWorker:
         except ChannelTimeout:
             self.stop()
             message = f"the call did not finish within {self.limit:g} s and was stopped (an endless loop?)"
-            return wire.encode(ProbeOutcome(error=message).to_wire())
+            return wire.encode({"error": {"type": "Timeout", "message": message}})
         except (ChannelClosed, BrokenPipeError):
             self.stop()
             message = "the call ended the worker process (os._exit, a crash, or too much memory)"
-            return wire.encode(ProbeOutcome(error=message).to_wire())
+            return wire.encode({"error": {"type": "Crashed", "message": message}})
 
     def stop(self) -> None:
         if self.pid:
@@ -192,19 +192,17 @@ class _ProbeWorker:
             self.pid = 0
 
 
-def _serve_probes(assignment: Assignment, namespace: dict[str, Any], requests: int, replies: int) -> NoReturn:
-    """The probe worker's loop; it ends when the session closes its request pipe."""
+def _serve_calls(namespace: dict[str, Any], requests: int, replies: int) -> NoReturn:
+    """The call worker's loop; it ends when the session closes its request pipe. Objects a request keeps under
+    handles stay here for the later requests of the same scope (one probe run)."""
+    handles: dict[str, Any] = {}
     try:
         while True:
             request = wire.decode(recv_frame(requests, None, MAX_REQUEST_BYTES))
             try:
-                if "ops" in request:  # the generic call protocol: outputs of student code only
-                    payload = wire.encode(run_request(namespace, request))
-                else:
-                    outcome = run_probe(assignment, namespace, request["probe"], request["params"])
-                    payload = wire.encode(outcome.to_wire())
-            except BaseException as exc:  # noqa: BLE001 - e.g. a result that cannot be encoded
-                payload = wire.encode(ProbeOutcome(error=raised(exc, limit=500)).to_wire())
+                payload = wire.encode(run_request(namespace, request, handles))
+            except BaseException as exc:  # noqa: BLE001 - e.g. student code broke the executor or the encoder
+                payload = wire.encode({"error": describe_error(exc)})
             send_frame(replies, payload)
     except BaseException:  # noqa: BLE001
         os._exit(0)

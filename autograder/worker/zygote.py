@@ -17,7 +17,7 @@ import time
 from typing import NoReturn
 
 from autograder.assignment import Assignment
-from autograder.probes.forbidden import install
+from autograder.worker import recorder
 from autograder.worker.sandbox import Sandbox, processes
 from autograder.worker.session import reap_children, serve_session
 
@@ -25,9 +25,9 @@ _PR_SET_CHILD_SUBREAPER = 36
 
 
 def warm_up(assignment: Assignment) -> None:
-    """Import what every submission of the assignment needs, once, so forks start warm: its warm-up modules, its
-    probes and the forbidden-call recorder. Call it in the grader before forking, and before the hidden graders or
-    the reference are imported: the workers hold everything this imports, and nothing else."""
+    """Import what every submission of the assignment needs, once, so forks start warm: its warm-up modules and the
+    forbidden-call recorder of its list. Call it in the grader before forking, and before the hidden graders, the
+    probes or the reference are imported: the workers hold everything this imports, and nothing else."""
     import matplotlib
 
     matplotlib.use("Agg")  # this process and its forks only: never leak a backend choice through the environment
@@ -39,23 +39,22 @@ def warm_up(assignment: Assignment) -> None:
         loaded = importlib.import_module(module)
         if function:
             getattr(loaded, function)()
-    assignment.probes()
     torch.set_num_threads(1)  # small tensors; one thread is faster and keeps forks safe
     # The same for numpy's BLAS and OpenMP pools, already started at import: their idle threads spin, and with
     # --jobs 2 on two cores the spinning cost 40% of the batch's wall time (measured: 31.7 s -> 18.7 s for 12).
     threadpoolctl.threadpool_limits(1)
-    install(assignment.forbidden)
+    recorder.install(assignment.forbidden.names, assignment.forbidden.allowed)
 
 
 class Zygote:
     """The grader's handle on its zygote process, which confines every session it starts in its sandbox."""
 
-    def __init__(self, sandbox: Sandbox, assignment: Assignment) -> None:
+    def __init__(self, sandbox: Sandbox) -> None:
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         pid = os.fork()
         if pid == 0:
             parent_end.close()
-            _zygote_main(child_end, sandbox, assignment)
+            _zygote_main(child_end, sandbox)
         child_end.close()
         self.pid, self.sandbox, self._control = pid, sandbox, parent_end
         ready = parent_end.recv(2000).decode(errors="replace")
@@ -136,9 +135,10 @@ def _close_inherited_fds(keep: int) -> None:
     os.closerange(keep + 1, limit if limit != resource.RLIM_INFINITY else 65536)
 
 
-def _zygote_main(control: socket.socket, sandbox: Sandbox, assignment: Assignment) -> NoReturn:
+def _zygote_main(control: socket.socket, sandbox: Sandbox) -> NoReturn:
     try:
         _close_inherited_fds(control.fileno())
+        recorder.watch_for_tampering()  # here, not in the grader: the grader's own tools may use gc and tracing
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
         try:
             sandbox.prepare()
@@ -155,7 +155,7 @@ def _zygote_main(control: socket.socket, sandbox: Sandbox, assignment: Assignmen
             pid = os.fork()
             if pid == 0:
                 control.close()
-                serve_session(fds[0], sandbox, assignment)
+                serve_session(fds[0], sandbox)
             os.close(fds[0])
             control.sendall(str(pid).encode())
     except BaseException:  # noqa: BLE001

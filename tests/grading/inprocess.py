@@ -22,10 +22,10 @@ def run_cells(sources: Iterable[str]) -> tuple[dict, list[CellOutcome]]:
 
 
 def in_process(sources: Iterable[str], assignment: Assignment) -> LocalImplementation:
-    """A trusted notebook's namespace, its cells run here, with its code for the static forbidden-name scan."""
+    """A trusted notebook's namespace, its cells run here, with its cells for the static scan of library calls."""
     sources = list(sources)
     namespace, _ = run_cells(sources)
-    return LocalImplementation(namespace, assignment, source="\n\n".join(sources))
+    return LocalImplementation(namespace, assignment, cells=sources)
 
 
 def grade_in_process(

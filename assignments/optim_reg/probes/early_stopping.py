@@ -1,83 +1,45 @@
 """The probes of [early_stopping]: EarlyStopping driven with scripted metric sequences, and restore() after
-training in place."""
+training in place.
 
-import math
+The metric sequences, the models' weights at every epoch and every comparison are the grader's; the worker only
+runs the student's EarlyStopping on them and reports what it returned and which attributes it holds.
+"""
+
 from typing import Any
 
 import numpy as np
 import torch
 
-from autograder.probes import Namespace, probe
-from autograder.probes.convert import ProbeError, to_array
+from autograder.probes import probe
+from autograder.probes.observed import StudentError
+from autograder.probes.proxy import Op, Request, Target, kept
 
-# Observed values that are not plain numbers or booleans are sent as one of these strings (or "<TypeName>").
+# Observed values that are not plain numbers or booleans are sent as one of these strings (or "<description>").
 MISSING = "<missing>"
+ATTRIBUTES = ("should_stop", "counter", "best_epoch", "best")
+_READ = {"should_stop": "as_flag", "counter": "as_number", "best_epoch": "as_number", "best": "as_number"}
 
 
-def _flag(value: Any) -> Any:
-    """True/False for a bool-like value (bool, numpy bool, one-element bool tensor); otherwise a description."""
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (torch.Tensor, np.ndarray)):
-        try:
-            array = to_array(value, "the value")
-        except ProbeError:
-            return f"<{type(value).__name__}>"
-        if array.size == 1 and array.dtype.kind == "b":
-            return bool(array.reshape(()))
-        return f"<{type(value).__name__} of shape {tuple(array.shape)} and dtype {array.dtype}>"
-    if value is None:
-        return "<None>"
-    return f"<{type(value).__name__}: {str(value)[:40]}>"
+def _attribute(op: Op, name: str) -> Any:
+    """What reading one attribute gave: a flag or number, MISSING, or a description of what went wrong."""
+    outcome = op.outcome
+    if outcome.error is not None:
+        return MISSING if outcome.raised_a("AttributeError") or outcome.error_type == "Skipped" else (
+            f"<reading it raised {outcome.error_type}>")  # fmt: skip
+    return getattr(op.value(), _READ[name])()
 
 
-def _number(value: Any) -> Any:
-    """A float (or int) for a number-like value (int, float, numpy scalar, one-element tensor); else a description."""
-    if value is None:
-        return "<None>"
-    if isinstance(value, (bool, np.bool_)):
-        return f"<bool: {bool(value)}>"
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value)
-    if isinstance(value, (torch.Tensor, np.ndarray)):
-        try:
-            array = to_array(value, "the value")
-        except ProbeError:
-            return f"<{type(value).__name__}>"
-        if array.size == 1 and array.dtype.kind in "fiu":
-            scalar = array.reshape(()).item()
-            return float(scalar) if array.dtype.kind == "f" else int(scalar)
-        return f"<{type(value).__name__} of shape {tuple(array.shape)}>"
-    return f"<{type(value).__name__}>"
+def _snapshot(request: Request, handle: str) -> dict[str, Op]:
+    return {name: request.get(handle, name) for name in ATTRIBUTES}
 
 
-def _attribute(obj: Any, name: str, read: Any) -> Any:
-    try:
-        value = getattr(obj, name)
-    except AttributeError:
-        return MISSING
-    except Exception as exc:  # noqa: BLE001 - a student property may raise anything
-        return f"<reading it raised {type(exc).__name__}>"
-    return read(value)
-
-
-def _error(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {str(exc)[:300]}"
-
-
-def _snapshot(es: Any) -> dict[str, Any]:
-    return {
-        "should_stop": _attribute(es, "should_stop", _flag),
-        "counter": _attribute(es, "counter", _number),
-        "best_epoch": _attribute(es, "best_epoch", _number),
-        "best": _attribute(es, "best", _number),
-    }
+def _missing_class(op: Op) -> None:
+    if op.error_type == "MissingName":
+        raise StudentError(op.error or "EarlyStopping is not defined")
 
 
 @probe
-def early_stopping_runs(ns: Namespace, runs: list[dict[str, Any]]) -> dict[str, Any]:
+def early_stopping_runs(target: Target, runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Drive EarlyStopping through scripted metric sequences, without a model.
 
     Each run is {"kwargs": {...constructor arguments...}, "metrics": [floats, None for NaN]}. Every metric of
@@ -85,51 +47,58 @@ def early_stopping_runs(ns: Namespace, runs: list[dict[str, Any]]) -> dict[str, 
     error (or None), the attributes before the first call, and after every call the value step returned and
     the attributes should_stop, counter, best_epoch, best; a call that raised ends its run with "step_error".
     """
-    cls = ns["EarlyStopping"]
+    request = Request()
+    planned = []
+    for i, run in enumerate(runs):
+        create = request.call("EarlyStopping", keep=f"es{i}", chain=f"run {i}", **run["kwargs"])
+        initial = _snapshot(request, f"es{i}")
+        steps = []
+        for metric in run["metrics"]:
+            value = float("nan") if metric is None else float(metric)
+            steps.append((request.call_kept(f"es{i}", value, method="step", chain=f"run {i}"), _snapshot(request, f"es{i}")))
+        planned.append((create, initial, steps))
+    target.run(request)
     results = []
-    for run in runs:
+    for create, initial, steps in planned:
+        _missing_class(create)
         record: dict[str, Any] = {"init_error": None, "initial": None, "steps": [], "step_error": None}
         results.append(record)
-        try:
-            es = cls(**run["kwargs"])
-        except Exception as exc:  # noqa: BLE001 - student code may raise anything
-            record["init_error"] = _error(exc)
+        if create.error is not None:
+            record["init_error"] = create.outcome.raised
             continue
-        record["initial"] = _snapshot(es)
-        for epoch, metric in enumerate(run["metrics"]):
-            value = math.nan if metric is None else float(metric)
-            try:
-                returned = es.step(value)
-            except Exception as exc:  # noqa: BLE001
-                record["step_error"] = {"epoch": epoch, "error": _error(exc)}
+        record["initial"] = {name: _attribute(op, name) for name, op in initial.items()}
+        for epoch, (step, after) in enumerate(steps):
+            if step.error is not None:
+                record["step_error"] = {"epoch": epoch, "error": step.outcome.raised}
                 break
-            record["steps"].append({"returned": _flag(returned), **_snapshot(es)})
+            record["steps"].append({"returned": step.value().as_flag(), **{n: _attribute(op, n) for n, op in after.items()}})
     return {"runs": results}
 
 
-def _model(seed: int, batchnorm: bool) -> torch.nn.Module:
-    torch.manual_seed(seed)
+def _layers(batchnorm: bool) -> list[list[Any]]:
     if batchnorm:
-        return torch.nn.Sequential(
-            torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU(), torch.nn.Linear(4, 2)
-        )
-    return torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+        return [["Linear", 3, 4], ["BatchNorm1d", 4], ["ReLU"], ["Linear", 4, 2]]
+    return [["Linear", 3, 4], ["ReLU"], ["Linear", 4, 2]]
 
 
-def _train_in_place(model: torch.nn.Module, epoch: int, seed: int) -> None:
-    """Set every parameter and buffer to values that encode the epoch, in place, as an optimizer step does."""
+def _template(layers: list[list[Any]]) -> dict[str, torch.Tensor]:
+    """The names, shapes and dtypes of the model's state_dict (built on the meta device: nothing is drawn)."""
+    modules = [getattr(torch.nn, name)(*sizes, device="meta") if sizes else getattr(torch.nn, name)()
+               for name, *sizes in layers]  # fmt: skip
+    return torch.nn.Sequential(*modules).state_dict()
+
+
+def _state_at(template: dict[str, torch.Tensor], epoch: int, seed: int) -> dict[str, np.ndarray]:
+    """Values for every parameter and buffer that encode the epoch, as an optimizer step would leave them."""
     generator = torch.Generator().manual_seed(seed * 1000 + epoch)
-    with torch.no_grad():
-        for name, tensor in model.state_dict(keep_vars=True).items():
-            if tensor.dtype.is_floating_point:
-                noise = torch.rand(tensor.shape, generator=generator, dtype=torch.float64).to(tensor.dtype)
-                tensor.copy_(noise + (10.0 * epoch + (1.0 if name.endswith("running_var") else 0.0)))
-            else:
-                tensor.fill_(100 + epoch)
-
-
-def _state(model: torch.nn.Module) -> dict[str, np.ndarray]:
-    return {name: to_array(tensor, name).astype(np.float64) for name, tensor in model.state_dict().items()}
+    state = {}
+    for name, tensor in template.items():
+        if tensor.dtype.is_floating_point:
+            noise = torch.rand(tensor.shape, generator=generator, dtype=torch.float64).to(tensor.dtype)
+            state[name] = (noise + (10.0 * epoch + (1.0 if name.endswith("running_var") else 0.0))).numpy()
+        else:
+            state[name] = np.full(tuple(tensor.shape), 100 + epoch, dtype=np.int64)
+    return state
 
 
 def _which_epoch(state: dict[str, np.ndarray], history: list[dict[str, np.ndarray]]) -> dict[str, int]:
@@ -137,18 +106,15 @@ def _which_epoch(state: dict[str, np.ndarray], history: list[dict[str, np.ndarra
     found = {}
     for name, values in state.items():
         found[name] = next(
-            (
-                e
-                for e, old in enumerate(history)
-                if old[name].shape == values.shape and np.array_equal(old[name], values)
-            ),
+            (e for e, old in enumerate(history) if name in old and old[name].shape == values.shape
+             and np.array_equal(old[name].astype(np.float64), values.astype(np.float64))),
             -1,
-        )
+        )  # fmt: skip
     return found
 
 
 @probe
-def early_stopping_restore(ns: Namespace, scenarios: list[dict[str, Any]]) -> dict[str, Any]:
+def early_stopping_restore(target: Target, scenarios: list[dict[str, Any]]) -> dict[str, Any]:
     """Train-like runs with restore_best_weights=True on a small model whose weights encode the epoch.
 
     Each scenario is {"kwargs", "metrics", "batchnorm": bool, "seed": int}. Before each step the model's
@@ -157,42 +123,52 @@ def early_stopping_restore(ns: Namespace, scenarios: list[dict[str, Any]]) -> di
     once more (more training), and restore(model) is called again. The result says, for every state_dict
     entry after each restore, which epoch's values it holds (-1: none), plus the states themselves.
     """
-    cls = ns["EarlyStopping"]
-    results = []
-    for scenario in scenarios:
-        seed = int(scenario["seed"])
-        torch.manual_seed(seed)
-        model = _model(seed, scenario["batchnorm"])
-        record: dict[str, Any] = {"error": None, "stop_epoch": None, "best_epoch": None, "epochs_run": 0}
-        results.append(record)
-        history: list[dict[str, np.ndarray]] = []
-        stage = "EarlyStopping(...)"
-        try:
-            es = cls(**scenario["kwargs"])
-            for epoch, metric in enumerate(scenario["metrics"]):
-                _train_in_place(model, epoch, seed)
-                history.append(_state(model))
-                stage = f"step() at epoch {epoch}"
-                returned = es.step(float(metric), model)
-                record["epochs_run"] = epoch + 1
-                if _flag(returned) is True:
-                    record["stop_epoch"] = epoch
-                    break
-            record["best_epoch"] = _attribute(es, "best_epoch", _number)
-            stage = "restore(model)"
-            es.restore(model)
-            first = _state(model)
-            last = len(history)
-            _train_in_place(model, last, seed)
-            history.append(_state(model))
-            stage = "restore(model) called a second time, after more training"
-            es.restore(model)
-            second = _state(model)
-        except Exception as exc:  # noqa: BLE001 - student code may raise anything
-            record["error"] = f"{stage} raised {_error(exc)}"
-            continue
-        record["first_restore"] = _which_epoch(first, history)
-        record["second_restore"] = _which_epoch(second, history)
-        record["first_state"] = first
-        record["second_state"] = second
-    return {"scenarios": results}
+    return {"scenarios": [_restore_scenario(target, scenario) for scenario in scenarios]}
+
+
+def _restore_scenario(target: Target, scenario: dict[str, Any]) -> dict[str, Any]:
+    seed = int(scenario["seed"])
+    layers = _layers(scenario["batchnorm"])
+    template = _template(layers)
+    record: dict[str, Any] = {"error": None, "stop_epoch": None, "best_epoch": None, "epochs_run": 0}
+    history: list[dict[str, np.ndarray]] = []
+    request = Request()
+    request.model("model", layers, seed=seed)
+    create = request.call("EarlyStopping", keep="es", **scenario["kwargs"])
+    stage = "EarlyStopping(...)"
+    for epoch, metric in enumerate(scenario["metrics"]):
+        history.append(_state_at(template, epoch, seed))
+        request.set_state("model", history[-1])
+        step = request.call_kept("es", float(metric), kept("model"), method="step")
+        target.run(request)
+        _missing_class(create)
+        for op, doing in ((create, stage), (step, f"step() at epoch {epoch}")):
+            if op.error is not None:
+                return {**record, "error": f"{doing} raised {op.outcome.raised}"}
+        record["epochs_run"] = epoch + 1
+        request = Request(after=request)
+        if step.value().as_flag() is True:
+            record["stop_epoch"] = epoch
+            break
+    best = request.get("es", "best_epoch")
+    first_restore = request.call_kept("es", kept("model"), method="restore")
+    first = request.state("model")
+    history.append(_state_at(template, len(history), seed))
+    request.set_state("model", history[-1])
+    second_restore = request.call_kept("es", kept("model"), method="restore")
+    second = request.state("model")
+    target.run(request)
+    record["best_epoch"] = _attribute(best, "best_epoch")
+    for op, doing in ((first_restore, "restore(model)"),
+                      (second_restore, "restore(model) called a second time, after more training")):  # fmt: skip
+        if op.error is not None:
+            return {**record, "error": f"{doing} raised {op.outcome.raised}"}
+    first_state = {name: array.astype(np.float64) for name, array in first.state().items()}
+    second_state = {name: array.astype(np.float64) for name, array in second.state().items()}
+    return {
+        **record,
+        "first_restore": _which_epoch(first_state, history),
+        "second_restore": _which_epoch(second_state, history),
+        "first_state": first_state,
+        "second_state": second_state,
+    }

@@ -1,14 +1,18 @@
-"""The probe of [momentum], [rmsprop], [adam] and [adamw]: an update function run step after step on seeded inputs."""
+"""The probe of [momentum], [rmsprop], [adam] and [adamw]: an update function run step after step on seeded inputs.
+
+All runs go to the worker in one request: each step's gradient is regenerated here from the run's seed, and the
+param and state the student's function returned at one step are fed back, cast to the run's dtype, as the next
+step's inputs. Only the raw outputs come back; every difference is computed here.
+"""
 
 import math
 from typing import Any
 
 import numpy as np
-import torch
 
-from autograder.conventions import student_location
-from autograder.probes import Namespace, probe
-from autograder.probes.convert import ProbeError, dtype_name, to_array
+from autograder.probes import probe
+from autograder.probes.observed import Observation, StudentError
+from autograder.probes.proxy import Op, Request, Target, output, tensor
 
 # The update functions of SPEC A2-A5: the state tensors each one carries (in argument order) and whether it is
 # given the 1-based step number t (passed positionally after the state, as the notebook's ManualOptimizer does).
@@ -20,7 +24,6 @@ UPDATE_FUNCTIONS: dict[str, tuple[tuple[str, ...], bool]] = {
 }
 # States that are averages of squared gradients (never negative, scale grad**2); the others scale like grad.
 SQUARED_STATES = {"square_avg", "v"}
-_DTYPES = {"float64": torch.float64, "float32": torch.float32}
 _NUMPY = {"float64": np.float64, "float32": np.float32}
 
 
@@ -54,30 +57,33 @@ def _run_inputs(run: dict[str, Any], names: tuple[str, ...]) -> tuple[np.ndarray
     return np.asarray(param0), state0, flat.reshape(run["steps"], *shape)
 
 
-def _as_tuple(out: Any, function: str, names: tuple[str, ...]) -> tuple[Any, ...]:
-    expected = ", ".join(("param", *names))
-    if not isinstance(out, (tuple, list)):
-        raise ProbeError(f"{function} returned a {type(out).__name__}; it must return the tuple ({expected})")
-    if len(out) != 1 + len(names):
-        raise ProbeError(
-            f"{function} returned {len(out)} values; it must return the {1 + len(names)} values ({expected})"
-        )
-    return tuple(out)
-
-
-def _raised(exc: Exception, function: str, run: dict[str, Any], step: int) -> str:
-    where = student_location(exc)
-    shape = tuple(run["shape"])
-    inputs = f"{run['dtype']} tensors of shape {shape}"
+def _inputs(run: dict[str, Any], step: int) -> str:
+    inputs = f"{run['dtype']} tensors of shape {tuple(run['shape'])}"
     if "t0" in run:
         inputs += f", t={int(run['t0']) + step}"
     hyper = run.get("hyper", {})
-    inputs += ", " + (", ".join(f"{k}={v!r}" for k, v in hyper.items()) if hyper else "default hyper-parameters")
-    return f"your code raised {type(exc).__name__}{where}: {str(exc)[:500]} (called with {inputs})"
+    return inputs + ", " + (", ".join(f"{k}={v!r}" for k, v in hyper.items()) if hyper else "default hyper-parameters")
+
+
+def _returned(op: Op, function: str, run: dict[str, Any], step: int, names: tuple[str, ...]) -> list[Observation]:
+    """What one step returned, as (param, *state) observations, or StudentError saying what went wrong where."""
+    if op.error is not None:
+        if op.error_type in ("MissingName", "Skipped"):
+            raise StudentError(op.error)
+        raise StudentError(f"{op.error} (called with {_inputs(run, step)})")
+    out = op.value()
+    expected = ", ".join(("param", *names))
+    if out.kind not in ("tuple", "list"):
+        raise StudentError(f"{function} returned {out.describe()}; it must return the tuple ({expected})")
+    if out.facts["length"] != 1 + len(names):
+        raise StudentError(
+            f"{function} returned {out.facts['length']} values; it must return the {1 + len(names)} values ({expected})"
+        )
+    return out.items(f"what {function} returned", 1 + len(names))
 
 
 @probe
-def optimizer_runs(ns: Namespace, function: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
+def optimizer_runs(target: Target, function: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Call one update function step after step on seeded inputs, feeding back the state it returns.
 
     Each run: shape, dtype ("float64"/"float32"), steps, seed, hyper (keywords passed; {} = the defaults),
@@ -89,43 +95,44 @@ def optimizer_runs(ns: Namespace, function: str, runs: list[dict[str, Any]]) -> 
     if function not in UPDATE_FUNCTIONS:
         raise ValueError(f"optimizer_runs does not know {function}")
     names, takes_t = UPDATE_FUNCTIONS[function]
-    fn = ns.get(function)
-    if fn is None:
-        raise ProbeError(f"{function} is not defined at the top level of your notebook")
-    if not callable(fn):
-        raise ProbeError(f"{function} is a {type(fn).__name__}, not a function")
-    result: dict[str, Any] = {}
+    request = Request()
+    planned = []
     for i, run in enumerate(runs):
-        shape, dtype = tuple(run["shape"]), _DTYPES[run["dtype"]]
+        dtype = run["dtype"]
         param, state, grads = _run_inputs(run, names)
-        params, deltas, states = [], [], {name: [] for name in names}
+        steps: list[Op] = []
         for step, grad in enumerate(grads):
-            where = f" at step {step + 1}" if run["steps"] > 1 else ""
-            args = [torch.tensor(param, dtype=dtype), torch.tensor(grad, dtype=dtype)]
-            args += [torch.tensor(state[name], dtype=dtype) for name in names]
+            if not steps:
+                args = [tensor(param, dtype), tensor(grad, dtype), *(tensor(state[name], dtype) for name in names)]
+            else:
+                fed_back = (output(steps[-1], k, dtype=dtype) for k in range(1, 1 + len(names)))
+                args = [output(steps[-1], 0, dtype=dtype), tensor(grad, dtype), *fed_back]
             if takes_t:
                 args.append(int(run["t0"]) + step)
-            try:
-                out = fn(*args, **run.get("hyper", {}))
-            except Exception as exc:  # noqa: BLE001 - say on which input; SystemExit & co. reach the worker as they are
-                raise ProbeError(_raised(exc, function, run, step)) from None
-            out = _as_tuple(out, function, names)
+            steps.append(request.call(function, *args, chain=f"run {i}", **run.get("hyper", {})))
+        planned.append((run, param, steps))
+    target.run(request)
+    result: dict[str, Any] = {}
+    for i, (run, param, steps) in enumerate(planned):
+        shape, cast = tuple(run["shape"]), _NUMPY[run["dtype"]]
+        passed = param.astype(cast).astype(np.float64)  # what the student's function was given
+        params, deltas, states = [], [], {name: [] for name in names}
+        for step, op in enumerate(steps):
+            where = f" at step {step + 1}" if run["steps"] > 1 else ""
+            out = _returned(op, function, run, step, names)
             if step == 0:
-                tensor_like = isinstance(out[0], (torch.Tensor, np.ndarray, np.generic))
-                result[f"{i}.dtype"] = dtype_name(out[0]) if tensor_like else type(out[0]).__name__
+                result[f"{i}.dtype"] = out[0].dtype if out[0].kind in ("tensor", "ndarray") else out[0].type
             values = []
             for name, value in zip(("param", *names), out):
-                array = to_array(value, f"the {name} that {function} returned{where}")
+                array = value.array(f"the {name} that {function} returned{where}", numbers=True)
                 if array.shape != shape:
-                    raise ProbeError(f"{function} returned a {name} of shape {array.shape} for inputs of shape {shape}")
+                    raise StudentError(f"{function} returned a {name} of shape {array.shape} for inputs of shape {shape}")
                 values.append(array)
-            new_param = values[0].astype(np.float64)
             params.append(values[0])
-            deltas.append(new_param - param.astype(_NUMPY[run["dtype"]]).astype(np.float64))
+            deltas.append(values[0].astype(np.float64) - passed)
             for name, array in zip(names, values[1:]):
                 states[name].append(array)
-                state[name] = array.astype(np.float64)
-            param = new_param
+            passed = values[0].astype(cast).astype(np.float64)
         result[f"{i}.param"] = np.stack(params)
         result[f"{i}.delta"] = np.stack(deltas)
         for name in names:

@@ -1,5 +1,15 @@
-"""The probe of [training]: a network trained on the digits with the implementation's init, Dropout, Adam and
-EarlyStopping."""
+"""The probe of [training]: the grader trains a small network on scikit-learn's digits, asking the submission only for
+what its components return on inputs the grader chose.
+
+The grader holds the data, the network, the loss, forward and backward, every accuracy and the decision. It asks
+the submission for: he_normal's weights (seeded); its Dropout's outputs on each epoch's input batches (dropout sits
+on the input layer, so what it returns never depends on the weights, and one request carries a whole epoch);
+adam_update on all parameters at once (one flat tensor per step, the student's own returned m and v sent back);
+and EarlyStopping's decision after each epoch, fed the validation loss the grader computed (restore_best_weights
+off: the grader restores its own copy of the weights at the epoch the student's best_epoch names).
+"""
+
+from __future__ import annotations
 
 import functools
 import importlib.util
@@ -11,18 +21,18 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from assignments.optim_reg.probes.early_stopping import _flag, _number
-from autograder.conventions import student_location
-from autograder.probes import Namespace, probe
-from autograder.probes.convert import ProbeError
+from autograder.probes import probe
+from autograder.probes.observed import Observation, StudentError
+from autograder.probes.proxy import Op, Request, Target, tensor, tuple_of
+
+INPUTS, CLASSES = 64, 10
 
 
 @functools.cache
 def _digits() -> tuple[torch.Tensor, torch.Tensor]:
     """scikit-learn's bundled digits (X scaled to [0, 1], y), the same array sklearn.datasets.load_digits returns.
 
-    Read from the CSV file shipped inside scikit-learn: importing sklearn.datasets costs about a second (SciPy),
-    more than the whole training run.
+    Read from the CSV file shipped inside scikit-learn: importing sklearn.datasets costs about a second (SciPy).
     """
     spec = importlib.util.find_spec("sklearn")
     path = os.path.join(spec.submodule_search_locations[0], "datasets", "data", "digits.csv.gz") if spec else ""
@@ -37,201 +47,162 @@ def _digits() -> tuple[torch.Tensor, torch.Tensor]:
     return torch.tensor(pixels / 16.0, dtype=torch.float32), torch.tensor(target, dtype=torch.int64)
 
 
-def _failed(component: str, doing: str, exc: Exception) -> ProbeError:
-    where = student_location(exc)
-    return ProbeError(
-        f"[training] could not run because your {component} failed: it raised {type(exc).__name__}{where} "
-        f"when {doing}: {str(exc)[:300]}"
-    )
+def _failed(component: str, doing: str, problem: str) -> StudentError:
+    return StudentError(f"[training] could not run because your {component} failed when {doing}: {problem}")
 
 
-def _tensor_like(value: Any, shape: tuple[int, ...], component: str, doing: str) -> torch.Tensor:
-    """value as a float32 tensor of the given shape, or ProbeError naming the component."""
-    if not isinstance(value, torch.Tensor):
-        raise ProbeError(
-            f"[training] could not run because your {component} returned a {type(value).__name__} "
-            f"when {doing}; expected a torch.Tensor"
-        )
-    if tuple(value.shape) != shape:
-        raise ProbeError(
-            f"[training] could not run because your {component} returned a tensor of shape {tuple(value.shape)} "
-            f"when {doing}; expected shape {shape}"
-        )
-    if not (value.dtype.is_floating_point or value.dtype == torch.bool):
-        raise ProbeError(
-            f"[training] could not run because your {component} returned a tensor of dtype {value.dtype} "
-            f"when {doing}; expected floating point numbers"
-        )
-    return value
+def _tensor(value: Observation, shape: tuple[int, ...], component: str, doing: str, what: str) -> torch.Tensor:
+    """A returned tensor of the given shape, as a float32 tensor of the grader's, or StudentError naming the part."""
+    if not value.is_tensor:
+        raise _failed(component, doing, f"{what} is {value.describe()}, expected a torch.Tensor")
+    array = value.array(what)
+    if array.shape != shape or array.dtype.kind not in "fb":
+        raise _failed(component, doing, f"{what} is {value.describe()}, expected shape {shape} and real numbers")
+    return torch.tensor(array, dtype=torch.float32)
 
 
-class _GuardedDropout(torch.nn.Module):
-    """The student's Dropout module, with errors and wrong outputs reported as the Dropout's fault."""
-
-    def __init__(self, cls: Any, p: float) -> None:
-        super().__init__()
-        try:
-            self.inner = cls(p)
-        except Exception as exc:
-            raise _failed("Dropout", f"the grader created Dropout({p})", exc) from exc
-        if not isinstance(self.inner, torch.nn.Module):
-            raise ProbeError(f"[training] could not run because your Dropout({p}) is not a torch.nn.Module")
-        self.p = p
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        mode = "training" if self.training else "eval"
-        doing = f"a batch of shape {tuple(x.shape)} went through Dropout({self.p}) in {mode} mode"
-        try:
-            out = self.inner(x)
-        except Exception as exc:
-            raise _failed("Dropout", doing, exc) from exc
-        return _tensor_like(out, tuple(x.shape), "Dropout", doing)
+def _returned(op: Op, component: str, doing: str) -> Observation:
+    if op.error is not None:
+        raise _failed(component, doing, op.error)
+    return op.value()
 
 
-def _init_weight(he: Any, shape: tuple[int, int], component: str) -> torch.Tensor:
-    doing = f"the grader called {component}({shape}) for a linear layer's weight"
-    try:
-        weight = he(shape)
-    except Exception as exc:
-        raise _failed(component, doing, exc) from exc
-    weight = _tensor_like(weight, shape, component, doing)
-    return torch.Tensor.detach(weight).to(torch.float32).clone()
+class _Network:
+    """64 -> hidden -> 10 with ReLU; its parameters are one flat float32 vector, the tensor adam_update is given."""
 
+    def __init__(self, w1: torch.Tensor, w2: torch.Tensor) -> None:
+        hidden = w1.shape[0]
+        self.shapes = [tuple(w1.shape), (hidden,), tuple(w2.shape), (CLASSES,)]
+        self.flat = torch.cat([w1.reshape(-1), torch.zeros(hidden), w2.reshape(-1), torch.zeros(CLASSES)])
 
-def _adam_step(adam: Any, params: list[torch.nn.Parameter], state: list[list[torch.Tensor]], t: int, lr: float) -> None:
-    """One step of the student's adam_update on every parameter, as the notebook's ManualOptimizer does."""
-    with torch.no_grad():
-        for index, (p, (m, v)) in enumerate(zip(params, state)):
-            doing = f"the grader called adam_update on a parameter of shape {tuple(p.shape)} at step t={t}"
-            if p.grad is None:
-                raise ProbeError(
-                    "[training] could not run because no gradient reached a parameter of shape "
-                    f"{tuple(p.shape)} in front of your Dropout: its forward must stay differentiable "
-                    "(no .detach(), .data, torch.no_grad() or numpy round trip on the input)"
-                )
-            try:
-                out = adam(p.clone(), p.grad.clone(), m, v, t, lr=lr)
-            except Exception as exc:
-                raise _failed("adam_update", doing, exc) from exc
-            if not isinstance(out, (tuple, list)) or len(out) != 3:
-                raise ProbeError(
-                    f"[training] could not run because your adam_update returned a {type(out).__name__} when "
-                    f"{doing}; expected a tuple (param, m, v)"
-                )
-            new_p, new_m, new_v = (_tensor_like(x, tuple(p.shape), "adam_update", doing) for x in out)
-            p.copy_(new_p)
-            state[index] = [torch.Tensor.detach(new_m).clone(), torch.Tensor.detach(new_v).clone()]
+    def logits(self, flat: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+        w1, b1, w2, b2 = (c.reshape(s) for c, s in zip(torch.split(flat, [math.prod(s) for s in self.shapes]), self.shapes))
+        return F.linear(F.relu(F.linear(inputs, w1, b1)), w2, b2)
 
+    def gradient(self, inputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        flat = self.flat.clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(F.cross_entropy(self.logits(flat, inputs), labels), flat)
+        return grad
 
-def _evaluate(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-    model.eval()
-    with torch.no_grad():
-        logits = model(X)
-        return F.cross_entropy(logits, y).item(), (logits.argmax(1) == y).float().mean().item()
+    def evaluate(self, flat: torch.Tensor, inputs: torch.Tensor, labels: torch.Tensor) -> tuple[float, float]:
+        with torch.no_grad():
+            logits = self.logits(flat, inputs)
+            return F.cross_entropy(logits, labels).item(), (logits.argmax(1) == labels).float().mean().item()
 
 
 @probe
 def training_run(
-    ns: Namespace,
-    seed: int,
-    hidden: list[int],
-    p_drop: float,
-    lr: float,
-    epochs: int,
-    patience: int,
-    batch_size: int,
-    init: str = "he_normal",
+    target: Target, seed: int, hidden: int, p_drop: float, lr: float, epochs: int, patience: int, batch_size: int
 ) -> dict[str, Any]:
-    """Train an MLP on the digits with the implementation's init, Dropout, adam_update and EarlyStopping.
+    """Train with the submission's he_normal, Dropout, adam_update and EarlyStopping; everything else is the grader's.
 
-    Split (seeded): 1000 training, 400 validation, 397 test images. Weights from ns[init]((out, in)), biases
-    zero, ReLU and ns["Dropout"](p_drop) after every hidden layer; mini-batch Adam through ns["adam_update"]
-    on clones (as the notebook's ManualOptimizer); after each epoch the validation loss goes to
-    EarlyStopping(patience, restore_best_weights=True).step(val_loss, model); training ends when it returns
-    True or after `epochs` epochs, then restore(model). Returns validation/test accuracy and loss after the
-    restore, the per-epoch validation losses, the number of epochs run and the best epoch.
+    Split (seeded): 1000 training, 400 validation, 397 test images. Returns the test and validation accuracy after
+    restoring the weights of the student's best_epoch, the validation losses, the epochs run, whether the student's
+    EarlyStopping stopped, its best_epoch, whether every loss stayed finite, and the number of steps.
     """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return _train(ns, seed, hidden, p_drop, lr, epochs, patience, batch_size, init)
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _train(ns, seed, hidden, p_drop, lr, epochs, patience, batch_size, init):
     X, y = _digits()
     perm = torch.randperm(len(X), generator=torch.Generator().manual_seed(seed))
-    train_idx, val_idx, test_idx = perm[:1000], perm[1000:1400], perm[1400:]
-
-    torch.manual_seed(seed)
-    sizes = [X.shape[1], *hidden, 10]
-    layers: list[torch.nn.Module] = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        linear = torch.nn.Linear(n_in, n_out)
-        with torch.no_grad():
-            linear.weight.copy_(_init_weight(ns[init], (n_out, n_in), init))
-            linear.bias.zero_()
-        layers.append(linear)
-        if i < len(sizes) - 2:
-            layers.append(torch.nn.ReLU())
-            layers.append(_GuardedDropout(ns["Dropout"], p_drop))
-    model = torch.nn.Sequential(*layers)
-    params = list(model.parameters())
-    state = [[torch.zeros_like(p), torch.zeros_like(p)] for p in params]
-
-    try:
-        stopper = ns["EarlyStopping"](patience=patience, restore_best_weights=True)
-    except Exception as exc:
-        raise _failed(
-            "EarlyStopping", f"the grader created EarlyStopping(patience={patience}, restore_best_weights=True)", exc
-        ) from exc
-
-    order_rng = torch.Generator().manual_seed(seed + 1)
+    train, val, test = perm[:1000], perm[1000:1400], perm[1400:]
+    order = torch.Generator().manual_seed(seed + 1)
+    request = Request()
+    network = _start(request, target, seed, hidden, p_drop, patience)
+    m, v = torch.zeros_like(network.flat), torch.zeros_like(network.flat)
+    history: list[torch.Tensor] = []
     val_losses: list[float] = []
-    t = 0
-    epochs_run = 0
-    stopped = False
+    t, stopped, best_epoch = 0, False, None
+    batches = _batches(train, batch_size, order)
+    inputs, _ = _epoch(request, target, X, batches, p_drop, val_losses)
     for epoch in range(epochs):
-        model.train()
-        order = train_idx[torch.randperm(len(train_idx), generator=order_rng)]
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
-            loss = F.cross_entropy(model(X[batch]), y[batch])
-            model.zero_grad()
-            loss.backward()
+        for batch, x in zip(batches, inputs):
             t += 1
-            _adam_step(ns["adam_update"], params, state, t, lr)
-        val_loss, _ = _evaluate(model, X[val_idx], y[val_idx])
-        val_losses.append(val_loss)
-        epochs_run = epoch + 1
-        try:
-            returned = stopper.step(val_loss, model)
-        except Exception as exc:
-            raise _failed(
-                "EarlyStopping", f"the grader called step(validation loss, model) after epoch {epoch}", exc
-            ) from exc
-        if _flag(returned) is True:
-            stopped = True
+            network.flat, m, v = _adam_step(request, target, network, network.gradient(x, y[batch]), m, v, t, lr)
+        val_losses.append(network.evaluate(network.flat, X[val], y[val])[0])
+        history.append(network.flat.clone())
+        batches = _batches(train, batch_size, order) if epoch + 1 < epochs else []
+        inputs, (stopped, best_epoch) = _epoch(request, target, X, batches, p_drop, val_losses)
+        if stopped:
             break
-    last_val_loss, last_val_acc = _evaluate(model, X[val_idx], y[val_idx])
-    try:
-        stopper.restore(model)
-    except Exception as exc:
-        raise _failed("EarlyStopping", f"the grader called restore(model) after {epochs_run} epochs", exc) from exc
-    val_loss, val_acc = _evaluate(model, X[val_idx], y[val_idx])
-    test_loss, test_acc = _evaluate(model, X[test_idx], y[test_idx])
-    best_epoch = getattr(stopper, "best_epoch", None)
+    if isinstance(best_epoch, float) and best_epoch.is_integer():
+        best_epoch = int(best_epoch)
+    if not (isinstance(best_epoch, int) and 0 <= best_epoch < len(history)):
+        raise StudentError(
+            f"[training]: after {len(history)} epochs your EarlyStopping's best_epoch was {best_epoch!r}, which is "
+            f"not the index of an epoch of the run (0 to {len(history) - 1}), so its weights cannot be restored"
+        )
+    val_loss, val_acc = network.evaluate(history[best_epoch], X[val], y[val])
+    test_loss, test_acc = network.evaluate(history[best_epoch], X[test], y[test])
     return {
-        "val_acc": val_acc,
         "test_acc": test_acc,
-        "val_loss": val_loss,
+        "val_acc": val_acc,
         "test_loss": test_loss,
-        "last_val_acc": last_val_acc,
-        "last_val_loss": last_val_loss,
         "val_losses": np.array(val_losses, dtype=np.float64),
-        "epochs_run": epochs_run,
+        "epochs_run": len(val_losses),
         "stopped": stopped,
-        "best_epoch": _number(best_epoch),
+        "best_epoch": best_epoch,
         "finite": bool(all(math.isfinite(x) for x in val_losses)),
+        "steps": t,
     }
+
+
+def _batches(train: torch.Tensor, size: int, generator: torch.Generator) -> list[torch.Tensor]:
+    order = train[torch.randperm(len(train), generator=generator)]
+    return [order[start : start + size] for start in range(0, len(order), size)]
+
+
+def _start(request: Request, target: Target, seed: int, hidden: int, p_drop: float, patience: int) -> _Network:
+    """The first request: he_normal's weights, and the Dropout and EarlyStopping kept for the whole run."""
+    shapes = [(hidden, INPUTS), (CLASSES, hidden)]
+    ops = [request.call("he_normal", tuple_of(*shape), seed=seed * 100 + i) for i, shape in enumerate(shapes)]
+    dropout = request.call("Dropout", p_drop, keep="dropout", seed=seed + 2)
+    stopper = request.call("EarlyStopping", keep="early_stopping", patience=patience)
+    target.run(request)
+    _returned(dropout, "Dropout", f"the grader created Dropout({p_drop})")
+    _returned(stopper, "EarlyStopping", f"the grader created EarlyStopping(patience={patience})")
+    weights = []
+    for op, shape in zip(ops, shapes):
+        doing = f"the grader called he_normal({shape}) for a linear layer's weight"
+        weights.append(_tensor(_returned(op, "he_normal", doing), shape, "he_normal", doing, "the weight it returned"))
+    return _Network(*weights)
+
+
+def _adam_step(
+    request: Request, target: Target, network: _Network, grad: torch.Tensor, m: torch.Tensor, v: torch.Tensor,
+    t: int, lr: float,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:  # fmt: skip
+    step = Request(after=request).call("adam_update", *(tensor(a.numpy(), "float32") for a in (network.flat, grad, m, v)),
+                                       t, lr=lr)  # fmt: skip
+    target.run(step.request)
+    doing = f"the grader called adam_update on all {network.flat.numel()} parameters at step t={t}"
+    out = _returned(step, "adam_update", doing)
+    if out.kind not in ("tuple", "list") or out.facts["length"] != 3:
+        raise _failed("adam_update", doing, f"it returned {out.describe()}, expected a tuple (param, m, v)")
+    shape = tuple(network.flat.shape)
+    param, new_m, new_v = (_tensor(item, shape, "adam_update", doing, f"the {name} it returned")
+                           for item, name in zip(out.items("what adam_update returned", 3), ("param", "m", "v")))  # fmt: skip
+    return param, new_m, new_v
+
+
+def _epoch(
+    request: Request, target: Target, X: torch.Tensor, batches: list[torch.Tensor], p_drop: float,
+    val_losses: list[float],
+) -> tuple[list[torch.Tensor], tuple[bool, Any]]:  # fmt: skip
+    """One request: EarlyStopping's step on the last validation loss (if any) and its best_epoch, and the student's
+    Dropout on the next epoch's input batches, in training mode."""
+    epoch = Request(after=request)
+    step = best = None
+    if val_losses:
+        step = epoch.call_kept("early_stopping", val_losses[-1], method="step")
+        best = epoch.get("early_stopping", "best_epoch")
+    drops = [epoch.call_kept("dropout", tensor(X[b].numpy(), "float32")) for b in batches]
+    target.run(epoch)
+    decision: tuple[bool, Any] = (False, None)
+    if step is not None and best is not None:
+        doing = f"the grader called step(validation loss) after epoch {len(val_losses) - 1}"
+        stopped = _returned(step, "EarlyStopping", doing).as_flag() is True
+        decision = (stopped, _returned(best, "EarlyStopping", "the grader read best_epoch").as_number())
+    inputs = []
+    for batch, op in zip(batches, drops):
+        shape = (len(batch), INPUTS)
+        doing = f"a batch of shape {shape} went through Dropout({p_drop}) in training mode"
+        inputs.append(_tensor(_returned(op, "Dropout", doing), shape, "Dropout", doing, "what it returned"))
+    return inputs, decision

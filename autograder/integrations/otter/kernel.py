@@ -9,46 +9,33 @@ its otter test cases read the results.
 
 from __future__ import annotations
 
-import ast
 import functools
-import os
 from typing import Any
 
 from autograder.assignment import Assignment, load
-from autograder.conventions import count_as_student_code
 from autograder.grading import reference_cache
 from autograder.grading.implementations import LocalImplementation, reference
 from autograder.grading.plugin import check_reference, run_graders
 from autograder.grading.results import TestResult
+from autograder.worker import recorder
 
 _graded: dict[tuple[int, str], list[TestResult]] = {}
 
 
-def _source(env: dict[str, Any]) -> str:
-    """The code of the notebook's cells (IPython's input history), for the static forbidden-name scan."""
-    return "\n\n".join(cell for cell in env.get("_ih", []) if isinstance(cell, str) and _parses(cell))
-
-
-def _parses(code: str) -> bool:
-    try:
-        ast.parse(code)
-    except SyntaxError:
-        return False
-    return True
+def _cells(env: dict[str, Any]) -> list[str]:
+    """The code of the notebook's cells (IPython's input history), for the static scan of library calls."""
+    return [cell for cell in env.get("_ih", []) if isinstance(cell, str)]
 
 
 @functools.cache
 def _checked_reference(name: str) -> tuple[Assignment, LocalImplementation]:
     """The assignment and its reference, graded once: RuntimeError unless the reference passes every test.
 
-    Also makes the forbidden-call recorder count this kernel's cells as student code, as it counts the worker's:
-    it knows student code by the file name it was compiled under (``<cell N>`` in the worker; ipykernel names each
-    cell's code after its own temporary folder). Without this only the static scan would see forbidden calls.
+    Also installs the forbidden-call recorder of the assignment's list in this kernel, as the grader's warm-up does
+    in its workers: while the graders call the notebook's functions, every forbidden entry point invoked is noted.
     """
-    from ipykernel.compiler import get_tmp_directory
-
-    count_as_student_code(get_tmp_directory() + os.sep)
     assignment = load(name)
+    recorder.install(assignment.forbidden.names, assignment.forbidden.allowed)
     ref = reference(assignment)
     reference_cache.load(ref, assignment)
     check_reference(assignment)
@@ -60,7 +47,7 @@ def _results(env: dict[str, Any], name: str, question: str) -> list[TestResult]:
     key = (id(env), question)
     if key not in _graded:
         assignment, ref = _checked_reference(name)
-        submission = LocalImplementation(env, assignment, source=_source(env))
+        submission = LocalImplementation(env, assignment, cells=_cells(env))
         _graded[key] = run_graders(assignment, submission, ref, [question])
         reference_cache.save(ref, assignment)
     return _graded[key]

@@ -17,8 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from autograder.grading.implementations import StudentError
-from autograder.grading.student_text import clean, quote
+from autograder.student_text import clean, quote
+
+class StudentError(Exception):
+    """The submission's code failed during a probe (raised, timed out, crashed, or returned what cannot be read);
+    str() is a sentence for the student."""
+
 
 KINDS = {"tensor", "ndarray", "bool", "int", "float", "none", "str", "tuple", "list", "module", "object", "state"}
 _MAX_DEPTH = 6
@@ -137,9 +141,20 @@ class OpOutcome:
     value: Observation | None = None
     error: str | None = None  # the student's error as a sentence, when the op raised or was skipped
     error_type: str = ""
+    error_bases: tuple[str, ...] = ()  # the classes the exception is an instance of, beyond its own
+    error_message: str = ""  # the exception's own message, quoted
     forbidden: tuple[str, ...] = ()
     backward: Mapping[str, Any] | None = None
     state: Mapping[str, np.ndarray] | None = None
+
+    @property
+    def raised(self) -> str:
+        """The error as 'ValueError: “message”' (type and message, no location: the same for any code)."""
+        return f"{self.error_type}: {self.error_message}" if self.error_message else self.error_type
+
+    def raised_a(self, name: str) -> bool:
+        """Did the op raise an exception of class `name` (or of a subclass of it)?"""
+        return self.error is not None and (self.error_type == name or name in self.error_bases)
 
 
 @dataclass(frozen=True)
@@ -181,7 +196,13 @@ def _op(result: Any, forbidden: tuple[str, ...]) -> OpOutcome:
         error = result["error"]
         if not isinstance(error, Mapping):
             raise Malformed("an error is not an object")
-        return OpOutcome(error=_error_sentence(error), error_type=clean(error.get("type", ""), 80), forbidden=forbidden)
+        bases = error.get("bases", [])
+        if not isinstance(bases, list):
+            raise Malformed("an error's classes are not a list")
+        message = error.get("message", "")
+        return OpOutcome(error=_error_sentence(error), error_type=clean(error.get("type", ""), 80),
+                         error_bases=tuple(clean(b, 80) for b in bases[:8]),
+                         error_message=quote(message, 300) if clean(message) else "", forbidden=forbidden)  # fmt: skip
     value = result["value"]
     if isinstance(value, Mapping) and value.get("kind") == "state":
         return OpOutcome(value=None, state=_state(value), forbidden=forbidden)

@@ -1,10 +1,10 @@
 """The grader's half of the call protocol: requests of calls on an implementation, and their checked outcomes.
 
-Probes run in the grader's process. They state what to call on which inputs in a `Request`, hand it to a
+Probes run in the grader's process (never in a worker). They state what to call on which inputs in a `Request`, hand it to a
 `Target`, and compute every statistic and judgement from the outcomes themselves. A target runs the request on
 the reference or a known mistake in this process (`LocalTarget`: the worker's own executor on a plain namespace)
 or on a submission in its worker (`RemoteTarget`); the reply passes through the same checks either way
-(grading/observed.py), so reference and student are compared identically, and all a worker can ever say is what
+(probes/observed.py), so reference and student are compared identically, and all a worker can ever say is what
 the student's code returned on inputs the grader chose.
 
     request = Request()
@@ -16,6 +16,7 @@ the student's code returned on inputs the grader chose.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
@@ -23,9 +24,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from autograder import wire
-from autograder.grading.implementations import StudentError
-from autograder.grading.observed import Observation, OpOutcome, Reply, read_reply
+from autograder.probes.observed import Observation, OpOutcome, Reply, StudentError, read_reply
 from autograder.worker import calls
+
+_scopes = itertools.count()
 
 _NUMPY_DTYPES = {"float64": np.float64, "float32": np.float32, "float16": np.float16, "int64": np.int64,
                  "int32": np.int32, "int16": np.int16, "int8": np.int8, "uint8": np.uint8, "bool": np.bool_}  # fmt: skip
@@ -130,11 +132,16 @@ class Op:
 
 
 class Request:
-    """Ops to run on one implementation, in order, in one round trip; see autograder/worker/calls.py for meanings."""
+    """Ops to run on one implementation, in order, in one round trip; see autograder/worker/calls.py for meanings.
 
-    def __init__(self) -> None:
+    Objects an op keeps under a handle are there for the later ops of the request and of every request made
+    ``after`` it (the same scope): a probe that trains a network keeps the student's EarlyStopping across epochs.
+    """
+
+    def __init__(self, after: Request | None = None) -> None:
         self.ops: list[dict[str, Any]] = []
         self.reply: Reply | None = None
+        self.scope = after.scope if after is not None else f"s{next(_scopes)}"
 
     def _add(self, op: dict[str, Any], chain: str | None = None, keep: str | None = None) -> Op:
         if chain is not None:
@@ -182,6 +189,10 @@ class Request:
         """Build a torch model from layers such as ["Linear", 3, 4], ["ReLU"] (trusted code, seeded)."""
         return self._add({"op": "model", "layers": layers, "seed": seed, "dtype": dtype}, keep=keep)
 
+    def generator(self, keep: str, seed: int) -> Op:
+        """Keep a torch.Generator seeded with `seed`, to hand the same one to several calls (its state advances)."""
+        return self._add({"op": "generator", "seed": int(seed)}, keep=keep)
+
     def set_state(self, handle: str, state: Mapping[str, np.ndarray], chain: str | None = None) -> Op:
         """Overwrite a kept model's parameters and buffers in place (as an optimizer step would)."""
         return self._add({"op": "set_state", "handle": handle, "state": dict(state)}, chain)
@@ -191,7 +202,7 @@ class Request:
         return self._add({"op": "state", "handle": handle}, chain)
 
     def message(self) -> dict[str, Any]:
-        return {"ops": self.ops}
+        return {"ops": self.ops, "scope": self.scope}
 
     def receive(self, reply: Reply) -> None:
         self.reply = reply
@@ -258,10 +269,11 @@ class LocalTarget:
 
     def __init__(self, namespace: Mapping[str, Any]) -> None:
         self.namespace = namespace
+        self.handles: dict[str, Any] = {}
 
     def run(self, request: Request) -> None:
         message = wire.decode(wire.encode(request.message()))
-        reply = wire.decode(wire.encode(calls.run_request(self.namespace, message)))
+        reply = wire.decode(wire.encode(calls.run_request(self.namespace, message, self.handles)))
         request.receive(read_reply(reply, len(request.ops)))
 
 
@@ -281,13 +293,3 @@ class Recorded:
         finally:
             self.forbidden.extend(request.forbidden)
             self.tampered.extend(request.tampered)
-
-
-class RemoteTarget:
-    """A submission in its worker session: the request goes through the session's channel, the reply is checked."""
-
-    def __init__(self, remote: Any) -> None:
-        self.remote = remote
-
-    def run(self, request: Request) -> None:
-        request.receive(read_reply(self.remote.exchange(request.message()), len(request.ops)))
