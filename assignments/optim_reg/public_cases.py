@@ -24,7 +24,7 @@ from assignments.optim_reg.graders import (
     test_momentum,
     test_rmsprop,
 )
-from assignments.optim_reg.probes.init_dropout_l2 import _l2_params
+from assignments.optim_reg.probes.l2 import _params as l2_params
 from assignments.optim_reg.probes.optimizers import UPDATE_FUNCTIONS, _run_inputs
 
 INIT_FUNCTIONS = ("xavier_uniform", "xavier_normal", "he_uniform", "he_normal")
@@ -61,16 +61,17 @@ def cases() -> dict[str, list[dict[str, Any]]]:
         for s in test_init.FAN_PUBLIC
     ]
     small = test_l2.CASES[0]
-    params = [_tensor(p.detach().numpy(), small["dtype"]) for p in _l2_params(small["shapes"], small["dtype"], 1)]
+    params = [_tensor(p, small["dtype"]) for p in l2_params(small["shapes"], small["dtype"], small["seed"])]
     l2 = {"kind": "call", "fn": "l2_penalty", "args": [params, small["lam"]], "rtol": test_l2.RTOL,
           "what": f"l2_penalty of tensors of shapes {[tuple(s) for s in small['shapes']]}, lam={small['lam']}"}  # fmt: skip
+    public_seed = test_dropout.PUBLIC_SEED
     shapes = [
-        {"kind": "dropout", "p": c["p"], "x": {"shape": c["shape"], "dtype": c["dtype"], "seed": n, "offset": 9.0},
-         "kwargs": {}, "what": f"dropout_forward(x of shape {tuple(c['shape'])}, p={c['p']}) shapes and mask"}
-        for n, c in enumerate(test_dropout.STATS)
+        {"kind": "dropout", "p": c["p"], "x": {"shape": c["shape"], "dtype": c["dtype"], "seed": public_seed + 100 * n,
+         "offset": 9.0}, "kwargs": {}, "what": f"dropout_forward(x of shape {tuple(c['shape'])}, p={c['p']}) shapes and mask"}
+        for n, c in enumerate(test_dropout.PUBLIC_STATS)
     ]  # fmt: skip
     identity = [
-        {"kind": "dropout", "p": p, "x": {"shape": [64, 32], "dtype": "float32", "seed": 7, "offset": 9.0},
+        {"kind": "dropout", "p": p, "x": {"shape": [64, 32], "dtype": "float32", "seed": public_seed + 7, "offset": 9.0},
          "kwargs": {"training": training}, "identity": True,
          "what": f"dropout_forward(x, p={p}, training={training}) returns x unchanged"}
         for p, training in ((0.5, False), (0.0, True))

@@ -1,8 +1,9 @@
 """Hidden graders of [dropout]: dropout_forward, dropout_backward and the Dropout module (SPEC A7).
 
-Three probe calls per submission (../probes/init_dropout_l2.py), each cached across the tests
-below: ``dropout_forward_battery`` (training statistics and every special case), ``dropout_backward_battery`` and
-``dropout_module_battery``. Inputs are uniform in [9, 11) (never 0), so out == 0 exactly where an element was dropped.
+Four probe calls per submission (../probes/dropout.py), each cached across the tests below:
+``dropout_forward_battery`` for the public tests (their own inputs) and for the hidden ones (training statistics
+and every special case), ``dropout_backward_battery`` and ``dropout_module_battery``. Every statistic is computed
+in the grader from the outputs themselves. Inputs are uniform in [9, 11) (never 0), so out == 0 exactly where an element was dropped.
 
 Nothing is compared with the reference's seeded mask: every correct recipe (bernoulli, rand < 1 - p, rand >= p,
 rand > p, bool or 0/1 float mask, x * m / (1 - p) or x * (m / (1 - p)), x itself or a copy in eval mode) draws a
@@ -41,12 +42,19 @@ STATS = [
     {"p": 0.7, "shape": [256, 256], "dtype": "float64"},
     {"p": 0.3, "shape": [1000], "dtype": "float64"},
 ]
+PUBLIC_STATS = [{"p": 0.3, "shape": [64, 32], "dtype": "float32"}, {"p": 0.6, "shape": [4, 3, 8, 8], "dtype": "float64"}]
+PUBLIC_SEED = 1000  # public tests send their own inputs, never a hidden test's
 BACKWARD_PS = [0.2, 0.5, 0.7, 1.0]
 BACKWARD_SHAPE = [256, 128]
 
 
 def _forward(impl: Any) -> dict[str, Any]:
-    return impl.probe("dropout_forward_battery", stats=STATS, seed=0)
+    return impl.probe("dropout_forward_battery", stats=STATS, seed=0, parts=["stats", "p_one", "bad_p", "seeded"])
+
+
+def _public_forward(impl: Any, part: str) -> dict[str, Any]:
+    stats = PUBLIC_STATS if part == "stats" else []
+    return impl.probe("dropout_forward_battery", stats=stats, seed=PUBLIC_SEED, parts=[part])
 
 
 def _backward(impl: Any) -> list[dict[str, Any]]:
@@ -140,7 +148,7 @@ def check_mask_matches(case: dict[str, Any], what: str) -> None:
 @public(1)
 def test_forward_shapes(student):
     """dropout_forward returns (out, mask) with x's shape and a bool or 0/1 mask"""
-    for case in _forward(student)["stats"]:
+    for case in _public_forward(student, "stats")["stats"]:
         _failed(case)
         check_shapes(case, _forward_label(case))
 
@@ -148,7 +156,7 @@ def test_forward_shapes(student):
 @public(1)
 def test_forward_identity(student):
     """With training=False, or p=0, dropout_forward returns x unchanged and an all-True mask"""
-    for case in _forward(student)["identity"]:
+    for case in _public_forward(student, "identity")["identity"]:
         what = f"dropout_forward(x of shape (64, 32), {case['dtype']}, p={case['p']}, training={case['training']})"
         _failed(case)
         check_shapes(case, what)
@@ -163,7 +171,7 @@ def test_forward_identity(student):
             raise AssertionError(f"{what}: the mask is not all True")
 
 
-@hidden(2)
+@hidden(3)
 def test_forward_keep_rate(student):
     """Each entry is dropped with probability p (p = 0.2, 0.3, 0.5, 0.7), and the mask marks the kept ones"""
     for case in _forward(student)["stats"]:
@@ -174,7 +182,7 @@ def test_forward_keep_rate(student):
         check_mask_matches(case, what)
 
 
-@hidden(2)
+@hidden(3)
 def test_forward_inverted_scaling(student):
     """Kept entries are x / (1 - p) and mean(out) matches mean(x) (float32 and float64)"""
     for case in _forward(student)["stats"]:

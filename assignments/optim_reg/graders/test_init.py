@@ -1,7 +1,8 @@
 """Hidden graders of [init]: compute_fans, xavier_uniform, xavier_normal, he_uniform, he_normal (SPEC A1).
 
-Three probe calls per submission (../probes/init_dropout_l2.py): ``init_basics`` (fans, errors,
-dtype/shape, generator behaviour) and ``init_stats`` twice (Xavier cases, He cases), cached across the tests below.
+Four probe calls per submission (../probes/init.py): ``init_basics`` for the public tests (their own shapes and
+seed) and for the hidden ones (fans, errors, generator behaviour), and ``init_stats`` twice (Xavier cases, He
+cases), cached across the tests below. Every statistic is computed in the grader from the draws themselves.
 
 The distributions are tested against SPEC's formulas, computed here from the shape, gain and mode, never against a
 seeded tensor of the reference (different correct sampling recipes give different tensors). Every case pools at
@@ -37,8 +38,18 @@ FAMILY = {"xavier_uniform": "uniform", "xavier_normal": "normal", "he_uniform": 
 # --- probes, cached per submission -----------------------------------------------------------------------------
 
 
+FAN_PUBLIC = [(10, 20), (32, 16, 3, 5)]
+FAN_HIDDEN = [(256, 1024), (1, 1), (64, 32, 5), (7, 3, 1, 1), (8, 4, 3, 3, 3)]
+PUBLIC_SEED = 1000  # public tests send their own inputs, never a hidden test's
+
+
 def _basics(impl: Any) -> dict[str, Any]:
-    return impl.probe("init_basics", seed=0)
+    return impl.probe("init_basics", fan_shapes=[list(s) for s in FAN_HIDDEN], seed=0,
+                      parts=["fans", "errors", "generator"])  # fmt: skip
+
+
+def _public_basics(impl: Any) -> dict[str, Any]:
+    return impl.probe("init_basics", fan_shapes=[list(s) for s in FAN_PUBLIC], seed=PUBLIC_SEED, parts=["fans", "returns"])
 
 
 def _cases(fns: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -248,15 +259,10 @@ def check_family(impl: Any, fn: str) -> None:
         check_distribution(case)
 
 
-FAN_PUBLIC = [(10, 20), (32, 16, 3, 5)]
-
-
 def check_fans(impl: Any, public_shapes: bool) -> None:
-    basics = _basics(impl)
+    basics = _public_basics(impl) if public_shapes else _basics(impl)
     for case in basics["fans"]:
         shape = tuple(case["shape"])
-        if (shape in FAN_PUBLIC) != public_shapes:
-            continue
         what = f"compute_fans({shape})"
         if "error" in case:
             raise AssertionError(case["error"])
@@ -297,7 +303,7 @@ def test_compute_fans_linear_and_conv(student):
 @public(1)
 def test_initializers_return_float32_tensors(student):
     """The four initializers return new float32 tensors of the requested shape"""
-    for case in _basics(student)["returns"]:
+    for case in _public_basics(student)["returns"]:
         what = f"{case['fn']}(shape={tuple(case['shape'])})"
         if "error" in case:
             raise AssertionError(case["error"])
@@ -358,25 +364,25 @@ def test_generator(student):
             )
 
 
-@hidden(1.25)
+@hidden(1.75)
 def test_xavier_uniform_distribution(student):
     """xavier_uniform draws U(-a, a), a = gain·sqrt(6/(fan_in+fan_out)): mean, std, shape and bounds (gains 1, 5/3, 1.39)"""
     check_family(student, "xavier_uniform")
 
 
-@hidden(1.25)
+@hidden(1.75)
 def test_xavier_normal_distribution(student):
     """xavier_normal draws N(0, s²), s = gain·sqrt(2/(fan_in+fan_out)): mean, std and shape (gains 1, 5/3, 1.39)"""
     check_family(student, "xavier_normal")
 
 
-@hidden(1.25)
+@hidden(1.75)
 def test_he_uniform_distribution(student):
     """he_uniform draws U(-b, b), b = sqrt(6/fan), for linear and conv weights in both modes"""
     check_family(student, "he_uniform")
 
 
-@hidden(1.25)
+@hidden(1.75)
 def test_he_normal_distribution(student):
     """he_normal draws N(0, s²), s = sqrt(2/fan), for linear and conv weights in both modes"""
     check_family(student, "he_normal")

@@ -134,12 +134,13 @@ def _restore_scenario(target: Target, scenario: dict[str, Any]) -> dict[str, Any
     history: list[dict[str, np.ndarray]] = []
     request = Request()
     request.model("model", layers, seed=seed)
-    create = request.call("EarlyStopping", keep="es", **scenario["kwargs"])
+    chain = "scenario"  # every op of a request is one input: its data is the scenario's own
+    create = request.call("EarlyStopping", keep="es", seed=seed, chain=chain, **scenario["kwargs"])
     stage = "EarlyStopping(...)"
     for epoch, metric in enumerate(scenario["metrics"]):
         history.append(_state_at(template, epoch, seed))
-        request.set_state("model", history[-1])
-        step = request.call_kept("es", float(metric), kept("model"), method="step")
+        request.set_state("model", history[-1], chain=chain)
+        step = request.call_kept("es", float(metric), kept("model"), method="step", chain=chain)
         target.run(request)
         _missing_class(create)
         for op, doing in ((create, stage), (step, f"step() at epoch {epoch}")):
@@ -151,12 +152,12 @@ def _restore_scenario(target: Target, scenario: dict[str, Any]) -> dict[str, Any
             record["stop_epoch"] = epoch
             break
     best = request.get("es", "best_epoch")
-    first_restore = request.call_kept("es", kept("model"), method="restore")
-    first = request.state("model")
+    first_restore = request.call_kept("es", kept("model"), method="restore", chain=chain)
+    first = request.state("model", chain=chain)
     history.append(_state_at(template, len(history), seed))
-    request.set_state("model", history[-1])
-    second_restore = request.call_kept("es", kept("model"), method="restore")
-    second = request.state("model")
+    request.set_state("model", history[-1], chain=chain)
+    second_restore = request.call_kept("es", kept("model"), method="restore", chain=chain)
+    second = request.state("model", chain=chain)
     target.run(request)
     record["best_epoch"] = _attribute(best, "best_epoch")
     for op, doing in ((first_restore, "restore(model)"),

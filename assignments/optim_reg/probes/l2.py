@@ -1,4 +1,9 @@
-"""The probe of [l2]: l2_penalty on parameters the grader made, with autograd run through the value it returns."""
+"""The probe of [l2]: l2_penalty on parameters the grader made, with autograd run through the value it returns.
+
+Every parameter's values are the grader's: drawn here and sent as tensors, or, for model.parameters(), written into
+a model in the worker (set_state) before the call. The expected value is computed from those, never from what the
+worker reports.
+"""
 
 from typing import Any
 
@@ -10,6 +15,7 @@ from autograder.probes import probe
 from autograder.probes.proxy import Op, Request, Target, list_of, one_shot, params_of, tensor
 
 _MODEL = [["Linear", 7, 5], ["ReLU"], ["Linear", 5, 2]]
+_MODEL_SHAPES = {"0.weight": [5, 7], "0.bias": [5], "2.weight": [2, 5], "2.bias": [2]}  # model.parameters() order
 
 
 def _params(shapes: list[list[int]], dtype: str, seed: int) -> list[np.ndarray]:
@@ -29,8 +35,9 @@ def l2_battery(target: Target, cases: list[dict[str, Any]]) -> dict[str, Any]:
     for number, spec in enumerate(cases):
         container = spec.get("container", "list")
         if container == "model":
+            before = _params(list(_MODEL_SHAPES.values()), spec["dtype"], spec["seed"])
             request.model(f"m{number}", _MODEL, seed=spec["seed"], dtype=spec["dtype"])
-            before: Op | list[np.ndarray] = request.state(f"m{number}")
+            request.set_state(f"m{number}", dict(zip(_MODEL_SHAPES, before)))
             argument: Any = params_of(f"m{number}")
         else:
             before = _params(spec["shapes"], spec["dtype"], spec["seed"])
@@ -43,8 +50,7 @@ def l2_battery(target: Target, cases: list[dict[str, Any]]) -> dict[str, Any]:
                       for spec, before, call in planned]}  # fmt: skip
 
 
-def _read(before: Op | list[np.ndarray], call: Op) -> dict[str, Any]:
-    params = list(before.state().values()) if isinstance(before, Op) else before
+def _read(params: list[np.ndarray], call: Op) -> dict[str, Any]:
     value = call.value()
     info: dict[str, Any] = {
         "params": [np.array(w, copy=True) for w in params],

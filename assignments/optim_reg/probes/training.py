@@ -154,7 +154,7 @@ def _start(request: Request, target: Target, seed: int, hidden: int, p_drop: flo
     shapes = [(hidden, INPUTS), (CLASSES, hidden)]
     ops = [request.call("he_normal", tuple_of(*shape), seed=seed * 100 + i) for i, shape in enumerate(shapes)]
     dropout = request.call("Dropout", p_drop, keep="dropout", seed=seed + 2)
-    stopper = request.call("EarlyStopping", keep="early_stopping", patience=patience)
+    stopper = request.call("EarlyStopping", keep="early_stopping", patience=patience, seed=seed + 3)
     target.run(request)
     _returned(dropout, "Dropout", f"the grader created Dropout({p_drop})")
     _returned(stopper, "EarlyStopping", f"the grader created EarlyStopping(patience={patience})")
