@@ -16,7 +16,7 @@ def test_optim_reg_questions_points_and_titles_come_from_its_graders_and_noteboo
     table = {q.id: (q.title, q.points) for q in optim_reg.question_table()}
     assert list(table) == list(optim_reg.questions)
     assert sum(points for _, points in table.values()) == 100
-    assert table["adam"] == ("Adam", 12.0) and table["training"] == ("Putting it together", 16.0)
+    assert table["adam"] == ("Adam", 15.0) and table["training"] == ("Putting it together", 6.0)
     assert optim_reg.source == optim_reg.folder / "notebook.md" and optim_reg.reference_module == "solutions.optim_reg"
 
 

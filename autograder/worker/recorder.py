@@ -43,6 +43,7 @@ class _State:
         self.modules: dict[str, Any] = {}  # every module that holds a wrapper, by the name it is loaded under
         self.wrapped_classes: dict[int, str] = {}
         self.wrapped: set[int] = set()  # ids of the original entry points already wrapped
+        self.inside = 0  # wrapped entry points running now: only the outermost is recorded (Adam, not its helpers)
         self.notes: list[str] = []
         self.watching = False
 
@@ -118,9 +119,14 @@ def watch_for_tampering() -> None:
 # --- wrapping ---------------------------------------------------------------------------------------------------
 
 
-def _note(state: _State, label: str) -> None:
-    if state.active:
+def _call(state: _State, label: str, original: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    if state.active and not state.inside:
         state.active[-1].append(label)
+    state.inside += 1
+    try:
+        return original(*args, **kwargs)
+    finally:
+        state.inside -= 1
 
 
 def _wrap_function(holders: list[tuple[Any, str]], original: Callable[..., Any], label: str) -> None:
@@ -128,12 +134,12 @@ def _wrap_function(holders: list[tuple[Any, str]], original: Callable[..., Any],
     state = _state
 
     def recorder(*args: Any, **kwargs: Any) -> Any:
-        _note(state, label)
-        return original(*args, **kwargs)
+        return _call(state, label, original, *args, **kwargs)
 
     recorder.__name__ = getattr(original, "__name__", label)
     recorder.__qualname__ = getattr(original, "__qualname__", label)
     recorder.__doc__ = getattr(original, "__doc__", None)
+    state.wrapped.add(id(recorder))  # installing another list must not wrap the wrapper
     for holder, key in holders:
         setattr(holder, key, recorder)
         state.installed.append((vars(holder), key, recorder, label))
@@ -145,8 +151,7 @@ def _wrap_init(cls: type, label: str) -> None:
     original = cls.__init__
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:  # noqa: N807
-        _note(state, label)
-        original(self, *args, **kwargs)
+        _call(state, label, original, self, *args, **kwargs)
 
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
     __init__.__doc__ = original.__doc__

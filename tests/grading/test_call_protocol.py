@@ -1,7 +1,7 @@
 """The call protocol: the worker runs student code on inputs the grader chose and reports only what came out.
 
 The same requests run in this process (LocalTarget) and in a real worker session (RemoteTarget); every reply
-passes the checks of grading/observed.py, which turn anything unexpected into the submission's failure.
+passes the checks of probes/observed.py, which turn anything unexpected into the submission's failure.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ import pytest
 import torch
 
 from autograder import wire
-from autograder.grading.implementations import StudentError
-from autograder.grading.observed import Malformed, read_reply
-from autograder.grading.proxy import (
+from autograder.probes.observed import Malformed, StudentError, read_reply
+from autograder.probes.proxy import (
     LocalTarget,
     Recorded,
     Request,
@@ -219,16 +218,16 @@ def test_the_fault_layer_turns_any_malformed_reply_into_the_submissions_failure(
 
 
 def test_a_real_worker_gives_the_same_outcomes_as_this_process(tmp_path: Path):
-    from autograder.grading.proxy import RemoteTarget
-    from autograder.grading.remote import RemoteSubmission
+    from autograder.assignment import load
+    from autograder.grading.remote import RemoteSubmission, RemoteTarget
     from autograder.worker.sandbox import plan
-    from autograder.worker.session import Limits
+    from autograder.limits import Limits
     from autograder.worker.zygote import Zygote
-    from tests.grading.inprocess import code_cells
+    from tests.edit import solution_cells
 
     zygote = Zygote(plan([tmp_path], 1)[0])
     try:
-        remote = RemoteSubmission(zygote, code_cells(Path(optim_reg.__file__).with_suffix(".ipynb")), Limits())
+        remote = RemoteSubmission(zygote, list(solution_cells()), Limits(), load("optim_reg"))
         try:
             outcomes = []
             for target in (RemoteTarget(remote), LocalTarget(vars(optim_reg))):
@@ -251,6 +250,6 @@ def test_a_real_worker_gives_the_same_outcomes_as_this_process(tmp_path: Path):
 
 
 def _op(request: Request, index: int):
-    from autograder.grading.proxy import Op
+    from autograder.probes.proxy import Op
 
     return Op(request, index)

@@ -6,11 +6,13 @@ implementation some way; the scan must charge exactly the question whose code do
 
 from __future__ import annotations
 
+import nbformat
 import pytest
 
 from autograder.grading.static_scan import EVERY_QUESTION, by_question, scan
-from tests.corpus.variants import BUGS, CORRECT, notebook
-from tests.grading.inprocess import code_cells
+from autograder.assignment import load
+from tests.assignments.optim_reg.corpus.variants import BUGS, CORRECT, notebook
+from tests.edit import code_cells, solution_cells
 from tests.security.attacks import ATTACKS, ROOT
 
 QUESTIONS = {
@@ -173,8 +175,30 @@ def test_honest_uses_are_not_flagged():
 
 
 def test_the_solution_the_template_the_corpus_and_the_disruptive_attacks_are_clean():
-    notebooks = [code_cells(ROOT / "solutions/optim_reg.ipynb"), code_cells(ROOT / "student_template/optim_reg.ipynb")]
-    notebooks += [[c.source for c in notebook(v).cells if c.cell_type == "code"] for v in BUGS + CORRECT]
+    template = nbformat.read(ROOT / "student_template" / "optim_reg.ipynb", as_version=4)
+    notebooks = [list(solution_cells()), list(code_cells(template))]
+    notebooks += [list(code_cells(notebook(v))) for v in BUGS + CORRECT]
     notebooks += [[a.cell] for a in ATTACKS if a.expect == "full"]
     for cells in notebooks:
         assert scan(cells, QUESTIONS, FORBIDDEN, ALLOWED) == [], cells[:1]
+
+
+def test_the_assignments_own_list_resolves_aliases_per_question():
+    optim_reg = load("optim_reg")
+    source = (
+        "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\nfrom torch.optim import Adam\n"
+        "from torch.nn import init\n"
+        "def adam_update(p, g, m, v, t):\n    return Adam([p]), m, v\n"
+        "def dropout_forward(x, p, training=True, generator=None):\n    return F.dropout(x, p), None\n"
+        "class Dropout(nn.Module):\n    def forward(self, x):\n        return nn.Dropout(0.5)(x)\n"
+        "def he_normal(shape, mode='fan_in', generator=None):\n    return init.kaiming_normal_(torch.empty(shape))\n"
+        "def sgd_momentum_update(p, g, v, lr=0.01, beta=0.9):\n    return p - lr * v, torch.bernoulli(v)\n"
+        "def helper():\n    return torch.optim.SGD\n"
+    )
+    found = scan([source], optim_reg.questions, optim_reg.forbidden.names, optim_reg.forbidden.allowed)
+    assert {(f.question, f.what) for f in found} == {
+        ("adam", "torch.optim.Adam"),
+        ("dropout", "torch.nn.functional.dropout"),
+        ("dropout", "torch.nn.Dropout"),
+        ("init", "torch.nn.init.kaiming_normal_"),
+    }

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from autograder import wire
-from autograder.grading.student_text import clean, quote
+from autograder.student_text import clean, quote
 from autograder.worker import recorder
 
 

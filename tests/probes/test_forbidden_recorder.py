@@ -1,31 +1,55 @@
-"""The run-time recorder of forbidden calls reads each assignment's own list: one assignment's names never cost
-another's students, and only calls made from student code count."""
+"""The run-time recorder of forbidden calls: every entry point an assignment's list names is recorded while the
+grader calls student code, whoever invokes it (a helper, a lambda, torch itself on the student's behalf), and the
+grader keeps the names of the assignment graded: one assignment's names never cost another's students."""
 
 from pathlib import Path
 
 from autograder.assignment import choose, load
-from autograder.probes.forbidden import recording
+from autograder.probes.proxy import LocalTarget
+from autograder.probes.run import run_probe
+from autograder.worker import recorder
 from autograder.worker.execute import run_cell
+from tests.calls import ASSIGNMENT as CALLS
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "course"
 
 
-def test_each_assignment_records_its_own_names_only():
+def _installed(*assignments):
+    for assignment in assignments:
+        recorder.install(assignment.forbidden.names, assignment.forbidden.allowed)
+
+
+def test_each_assignment_keeps_its_own_names_only():
     optim_reg, toy = load("optim_reg"), choose("toy", FIXTURE)
+    _installed(optim_reg, toy)
     namespace: dict = {}
-    cell = "import torch\ndef both(x):\n    torch.nn.init.zeros_(x)\n    return torch.relu(x)\n"
+    cell = "import torch\ndef adam_update(x, *rest, **kw):\n    torch.nn.init.zeros_(x)\n    return torch.relu(x), x, x\n"
     assert run_cell(cell, namespace, 1).status == "ok"
-    with recording(optim_reg.forbidden) as calls_optim_reg:
-        namespace["both"](__import__("torch").ones(2))
-    with recording(toy.forbidden) as calls_toy:
-        namespace["both"](__import__("torch").ones(2))
-    assert calls_optim_reg == ["torch.nn.init.zeros_"] and calls_toy == ["torch.relu"]
+    seen_by_calls = run_probe(CALLS, LocalTarget(namespace), "forbidden_test_adam", {}).forbidden
+    assert seen_by_calls == ("torch.nn.init.zeros_",)  # CALLS forbids what optim_reg forbids, not torch.relu
 
 
-def test_library_code_calling_a_forbidden_function_is_not_the_students():
+def test_any_route_during_a_call_is_recorded_and_nothing_outside_one():
+    _installed(CALLS)
     import torch
 
-    with recording(load("optim_reg").forbidden) as calls:
-        torch.nn.Linear(3, 3)  # initialises itself with torch.nn.init: not student code
-        torch.nn.functional.dropout(torch.ones(3), 0.5)  # called from this test file, not a notebook cell
-    assert calls == []
+    namespace: dict = {}
+    cell = (
+        "import torch\nopt_cls = getattr(torch, 'op' + 'tim').Adam\n"
+        "_make = compile('lambda p: opt_cls([p])', 'library_looking_name.py', 'eval')\n"
+        "def adam_update(p, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):\n"
+        "    p = p.clone().requires_grad_(True)\n    p.grad = g.clone()\n    opt = eval(_make)(p)\n"
+        "    opt.step()\n    return p.detach(), m, v\n"
+    )
+    assert run_cell(cell, namespace, 1).status == "ok"
+    outcome = run_probe(CALLS, LocalTarget(namespace), "forbidden_test_adam", {})
+    assert outcome.forbidden[0] == "torch.optim.Adam"  # then Adam.step's own functional adam
+    assert outcome.error is None and "p" in outcome.result
+    with recorder.recording() as outside:
+        pass
+    torch.nn.Linear(3, 3)  # outside any call of student code: never recorded
+    assert outside == []
+
+    from solutions import optim_reg
+
+    assert run_probe(CALLS, LocalTarget(vars(optim_reg)), "forbidden_test_adam", {}).forbidden == ()

@@ -46,19 +46,19 @@ def test_one_step(student, reference):
     check_runs(student, reference, FUNCTION, ONE_STEP)
 
 
-@hidden(3)
+@hidden(4)
 def test_trajectories(student, reference):
     """adam_update: 30-60 step float64 trajectories, scalar to 4-D, default and other lr, beta1 and beta2"""
     check_runs(student, reference, FUNCTION, MAIN, only=range(4))
 
 
-@hidden(2)
+@hidden(3)
 def test_resume_at_later_step(student, reference):
     """adam_update: resuming at t=5 and t=100 with nonzero m and v"""
     check_runs(student, reference, FUNCTION, PRELOADED)
 
 
-@hidden(3)
+@hidden(4)
 def test_tiny_gradients(student, reference):
     """adam_update: tiny gradients (1e-4 to 1e-6), where the placement of eps matters"""
     check_runs(student, reference, FUNCTION, TINY_GRADIENTS)
