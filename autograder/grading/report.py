@@ -1,4 +1,9 @@
-"""What grading found about one submission as Gradescope's results.json (written by grading.outputs)."""
+"""What grading found about one submission as Gradescope's results.json (written by grading.outputs).
+
+Results declare their output, test outputs and test names as plain text (Gradescope would otherwise render the
+top-level output as simple HTML), every text is one line of capped, control-free characters, and what the
+submission wrote itself (a cell's error message) stays visibly quoted: it cannot style, flood or forge a line.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,9 @@ from typing import Any
 from autograder.assignment import Assignment
 from autograder.grading.api import Mistake
 from autograder.grading.results import SubmissionResult, TestResult
+from autograder.student_text import clean, quote
+
+MAX_OUTPUT = 2000  # characters of one test's output
 
 
 def _fmt(points: float) -> str:
@@ -39,8 +47,10 @@ def summary(result: SubmissionResult, max_points: dict[str, float]) -> str:
         lines.append(f"Grading stopped early: {result.stopped}; the checks after that got no credit.")
     problems = [c for c in result.cells if c.status in ("error", "timeout", "crashed")]
     for cell in problems[:10]:
-        detail = f"{cell.error_type}: {cell.message}" if cell.error_type else cell.message
-        lines.append(f"Code cell {cell.cell}: {detail}")
+        if cell.status == "error":  # the message ("ValueError (line 3): ...") is the submission's own text
+            lines.append(f"Code cell {cell.cell} raised {quote(cell.message or cell.error_type, 300)}")
+        else:
+            lines.append(f"Code cell {cell.cell}: {clean(cell.message, 300)}")
     if hidden:
         lines.append(
             f"Hidden tests ({_fmt(sum(t.max_points for t in hidden))} points) ran too; your score and their "
@@ -63,7 +73,7 @@ def _test_json(test: TestResult, number: str) -> dict[str, Any]:
         "score": test.points,
         "max_score": test.max_points,
         "status": "passed" if test.passed else "failed",
-        "output": test.feedback,
+        "output": clean(test.feedback, MAX_OUTPUT),
         "visibility": test.visibility,
         "tags": [test.question],
         "extra_data": extra,
@@ -88,6 +98,9 @@ def results_json(result: SubmissionResult, max_points: dict[str, float], assignm
         "score": result.score,
         "execution_time": round(result.seconds, 2),
         "output": summary(result, max_points),
+        "output_format": "text",
+        "test_output_format": "text",
+        "test_name_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
