@@ -1,4 +1,4 @@
-"""Latency and CPU cost of one round trip of the call protocol (grading/proxy.py <-> worker/calls.py).
+"""Latency and CPU cost of one round trip of the call protocol (probes/proxy.py <-> worker/calls.py).
 
 Grader-side probes talk to a submission's worker in requests of calls; this measures what one request costs, for
 requests of different sizes, through a real worker session (the solution notebook's cells run first), and the same
@@ -18,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.grading.proxy import LocalTarget, RemoteTarget, Request, tensor
-from autograder.grading.remote import RemoteSubmission
+from autograder.assignment import load
+from autograder.grading.remote import RemoteSubmission, RemoteTarget
+from autograder.limits import Limits
+from autograder.probes.proxy import LocalTarget, Request, tensor
 from autograder.worker.sandbox import plan
-from autograder.worker.session import Limits
 from autograder.worker.zygote import Zygote, warm_up
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,10 +85,11 @@ def main() -> None:
     solution = nbformat.read(ROOT / "solutions" / "optim_reg.ipynb", as_version=4)
     cells = [cell.source for cell in solution.cells if cell.cell_type == "code"]
 
-    warm_up()
+    assignment = load("optim_reg")
+    warm_up(assignment)
     with tempfile.TemporaryDirectory() as out:
         zygote = Zygote(plan([Path(out)], 1)[0])
-        remote = RemoteSubmission(zygote, cells, Limits())
+        remote = RemoteSubmission(zygote, cells, Limits(), assignment)
         try:
             targets = {"worker": RemoteTarget(remote), "in process": LocalTarget(vars(optim_reg))}
             print(f"{'request':32} {'target':11} {'wall ms':>8} {'CPU ms':>8}")

@@ -50,7 +50,6 @@ _OPAQUE_CALLS = {
     "pickle.load": "unpickles data, which can call any function by name (pickle)",
     "marshal.loads": "loads code objects (marshal)",
     "dill.loads": "unpickles data, which can call any function by name (dill)",
-    "torch.load": "unpickles data, which can call any function by name (torch.load)",
     "importlib.util.spec_from_file_location": "loads a module from a file by hand (importlib.util)",
     "importlib.util.module_from_spec": "loads a module from a file by hand (importlib.util)",
     "importlib.util.find_spec": "looks up modules by hand (importlib.util)",
@@ -79,6 +78,8 @@ _TAMPER_ATTRS = {
     "cell_contents": "reads a function's closure (cell_contents)",
     "__globals__": "reads a function's globals (__globals__)",
     "__code__": "reads or replaces a function's code (__code__)",
+    "__defaults__": "reads or replaces a function's default arguments (__defaults__)",
+    "__kwdefaults__": "reads or replaces a function's default arguments (__kwdefaults__)",
 }
 _SYS_MODULES_CHANGES = {"pop", "popitem", "clear", "update", "setdefault", "__setitem__", "__delitem__"}
 
@@ -326,9 +327,9 @@ def _string_code(call: ast.Call) -> str | None:
     func = call.func
     if isinstance(func, ast.Name) and func.id in _EXEC and call.args:
         return _constant_text(call.args[0])
-    if isinstance(func, ast.Attribute) and func.attr in ("run_cell_magic", "run_line_magic") and call.args:
-        if _constant_text(call.args[0]) in _RUN_CODE_MAGICS:
-            return _constant_text(call.args[-1])
+    magic = isinstance(func, ast.Attribute) and func.attr in ("run_cell_magic", "run_line_magic") and call.args
+    if magic and _constant_text(call.args[0]) in _RUN_CODE_MAGICS:
+        return _constant_text(call.args[-1])
     return None
 
 
@@ -441,9 +442,9 @@ def _root_name(node: ast.AST) -> str | None:
 def _pairs(target: ast.expr, value: ast.expr) -> list[tuple[str, ast.expr]]:
     if isinstance(target, ast.Name):
         return [(target.id, value)]
-    if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)):
-        if len(target.elts) == len(value.elts):
-            return [pair for t, v in zip(target.elts, value.elts) for pair in _pairs(t, v)]
+    sequences = isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List))
+    if sequences and len(target.elts) == len(value.elts):
+        return [pair for t, v in zip(target.elts, value.elts) for pair in _pairs(t, v)]
     return []
 
 
@@ -484,9 +485,9 @@ def _judge(node: ast.AST, notebook: _Notebook, rules: _Rules) -> Iterator[tuple[
         yield "opaque", f"walks the call stack ({node.attr})"
     if isinstance(node, ast.Attribute) and node.attr == "__subclasses__":
         yield "opaque", "walks a class hierarchy (__subclasses__)"
-    if isinstance(node, ast.Attribute) and node.attr == "__dict__" and notebook.resolve(node.value):
-        if not _is_constant_lookup(node):
-            yield "opaque", "walks a module's names (__dict__)"
+    namespace = isinstance(node, ast.Attribute) and node.attr == "__dict__" and notebook.resolve(node.value)
+    if namespace and not _is_constant_lookup(node):
+        yield "opaque", "walks a module's names (__dict__)"
     if isinstance(node, ast.Call):
         yield from _judge_call(node, notebook)
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from autograder.student_text import clean, quote
 
+
 class StudentError(Exception):
     """The submission's code failed during a probe (raised, timed out, crashed, or returned what cannot be read);
     str() is a sentence for the student."""

@@ -23,7 +23,6 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from autograder import wire
 from autograder.probes.observed import Observation, OpOutcome, Reply, StudentError, read_reply
 from autograder.worker import calls
 
@@ -264,7 +263,9 @@ class Target(Protocol):
 class LocalTarget:
     """A namespace in this process (the reference, a known mistake, or notebook code the caller trusts).
 
-    The request and the reply go through the wire format, exactly as they would to and from a worker.
+    The worker's own executor runs the request and the reply passes the same checks as a worker's. It skips only
+    the wire format's copies, which change nothing: the executor makes fresh tensors from the grader's arrays and
+    replies with plain JSON types and fresh base-class arrays (tests/grading/test_call_protocol.py compares both).
     """
 
     def __init__(self, namespace: Mapping[str, Any]) -> None:
@@ -272,8 +273,7 @@ class LocalTarget:
         self.handles: dict[str, Any] = {}
 
     def run(self, request: Request) -> None:
-        message = wire.decode(wire.encode(request.message()))
-        reply = wire.decode(wire.encode(calls.run_request(self.namespace, message, self.handles)))
+        reply = calls.run_request(self.namespace, request.message(), self.handles)
         request.receive(read_reply(reply, len(request.ops)))
 
 

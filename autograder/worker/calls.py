@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import math
 import random
+import sys
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -461,3 +462,6 @@ def describe_error(exc: BaseException) -> dict[str, str]:
 
 def _is_student_frame(filename: str) -> bool:
     return not filename.startswith((_PACKAGE_DIR, torch.__file__.rsplit("/", 1)[0], np.__file__.rsplit("/", 1)[0]))
+
+
+recorder.protect(sys.modules[__name__])

@@ -41,6 +41,7 @@ class _State:
         self.active: list[list[str]] = []
         self.installed: list[tuple[Mapping[str, Any], str, Any, str]] = []  # (namespace, name, wrapper, label)
         self.modules: dict[str, Any] = {}  # every module that holds a wrapper, by the name it is loaded under
+        self.own: list[tuple[Mapping[str, Any], str, Any, str]] = []  # the grader's worker-side functions, as loaded
         self.wrapped_classes: dict[int, str] = {}
         self.wrapped: set[int] = set()  # ids of the original entry points already wrapped
         self.inside = 0  # wrapped entry points running now: only the outermost is recorded (Adam, not its helpers)
@@ -70,9 +71,11 @@ def install(forbidden: Sequence[str], allowed: Sequence[str] = ()) -> None:
             _wrap_function([(owner, attr), *(h for h in holders.get(id(original), []) if h[0] is not owner)], original, label)
 
 
-def recording() -> contextlib.AbstractContextManager[list[str]]:
-    """Collect the labels of forbidden entry points invoked inside the block (empty when nothing is installed)."""
-    return _recording(_state)
+def recording(state: _State = _state) -> contextlib.AbstractContextManager[list[str]]:
+    """Collect the labels of forbidden entry points invoked inside the block (empty when nothing is installed).
+
+    The state is bound here, at definition: replacing the module's ``_state`` changes nothing."""
+    return _recording(state)
 
 
 @contextlib.contextmanager
@@ -86,14 +89,24 @@ def _recording(state: _State) -> Iterator[list[str]]:
             state.active.remove(calls)
 
 
-def tampering() -> list[str]:
+def tampering(state: _State = _state) -> list[str]:
     """Sentences saying how the instrumentation was changed since install (empty when it is intact)."""
-    found = list(_state.notes)
+    found = list(state.notes)
     found += [f"{label} was replaced after the grader instrumented it"
-              for namespace, key, wrapper, label in _state.installed if namespace.get(key) is not wrapper]  # fmt: skip
+              for namespace, key, wrapper, label in state.installed if namespace.get(key) is not wrapper]  # fmt: skip
     found += [f"the module {name} was replaced after the grader instrumented it"
-              for name, module in _state.modules.items() if sys.modules.get(name) is not module]  # fmt: skip
+              for name, module in state.modules.items() if sys.modules.get(name) is not module]  # fmt: skip
+    found += [f"the notebook changed the grader's own {label}"
+              for namespace, key, value, label in state.own if namespace.get(key) is not value]  # fmt: skip
     return list(dict.fromkeys(found))[:_MAX_NOTES]
+
+
+def protect(module: Any) -> None:
+    """Note the functions and classes a grader module runs in the worker with (this one, the call executor), so that
+    tampering() reports any of them replaced: the simplest way to switch the recorder off."""
+    namespace = vars(module)
+    _state.own += [(namespace, key, value, f"{module.__name__}.{key}") for key, value in list(namespace.items())
+                   if inspect.isfunction(value) or inspect.isclass(value)]  # fmt: skip
 
 
 def watch_for_tampering() -> None:
@@ -150,7 +163,7 @@ def _wrap_init(cls: type, label: str) -> None:
     state = _state
     original = cls.__init__
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:  # noqa: N807
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         _call(state, label, original, self, *args, **kwargs)
 
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
@@ -235,3 +248,6 @@ def _public_name(module_name: str, obj: Any) -> str:
     if package and exported is not None and getattr(exported, name, None) is obj:
         return f"{package}.{name}"
     return f"{module_name}.{name}"
+
+
+protect(sys.modules[__name__])

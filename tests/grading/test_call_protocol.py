@@ -17,6 +17,7 @@ from autograder import wire
 from autograder.probes.observed import Malformed, StudentError, read_reply
 from autograder.probes.proxy import (
     LocalTarget,
+    Op,
     Recorded,
     Request,
     generator,
@@ -55,7 +56,7 @@ def test_a_call_returns_the_students_output_as_plain_numbers_and_facts():
     step = request.call("adam_update", tensor(p, "float32"), tensor(g, "float32"), tensor(np.zeros((3, 4)), "float32"),
                         tensor(np.zeros((3, 4)), "float32"), 1, lr=0.01)  # fmt: skip
     LocalTarget(vars(optim_reg)).run(request)
-    param, m, v = step.value().items("what adam_update returned", 3)
+    param, _, v = step.value().items("what adam_update returned", 3)
     want = optim_reg.adam_update(torch.tensor(p, dtype=torch.float32), torch.tensor(g, dtype=torch.float32),
                                  torch.zeros(3, 4), torch.zeros(3, 4), 1, lr=0.01)  # fmt: skip
     assert param.is_tensor and param.dtype == "torch.float32" and param.shape == (3, 4)
@@ -220,8 +221,8 @@ def test_the_fault_layer_turns_any_malformed_reply_into_the_submissions_failure(
 def test_a_real_worker_gives_the_same_outcomes_as_this_process(tmp_path: Path):
     from autograder.assignment import load
     from autograder.grading.remote import RemoteSubmission, RemoteTarget
-    from autograder.worker.sandbox import plan
     from autograder.limits import Limits
+    from autograder.worker.sandbox import plan
     from autograder.worker.zygote import Zygote
     from tests.edit import solution_cells
 
@@ -237,19 +238,13 @@ def test_a_real_worker_gives_the_same_outcomes_as_this_process(tmp_path: Path):
                 request.call_kept("es", 1.0, method="step")
                 request.call("no_such_function")
                 target.run(request)
-                outcomes.append([op.outcome for op in map(lambda i: _op(request, i), range(4))])
+                outcomes.append([Op(request, i).outcome for i in range(4)])
             remote_out, local_out = outcomes
-            out_r, mask_r = remote_out[0].value.items("", 2)
-            out_l, mask_l = local_out[0].value.items("", 2)
+            out_r, _ = remote_out[0].value.items("", 2)
+            out_l, _ = local_out[0].value.items("", 2)
             np.testing.assert_array_equal(out_r.array(""), out_l.array(""))
             assert remote_out[2].value.as_flag() is False and remote_out[3].error == local_out[3].error
         finally:
             remote.close()
     finally:
         zygote.close()
-
-
-def _op(request: Request, index: int):
-    from autograder.probes.proxy import Op
-
-    return Op(request, index)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from autograder.grading.static_scan import EVERY_QUESTION, by_question, scan
 from autograder.assignment import load
+from autograder.grading.static_scan import EVERY_QUESTION, by_question, scan
 from tests.assignments.optim_reg.corpus.variants import BUGS, CORRECT, notebook
 from tests.edit import code_cells, solution_cells
 from tests.security.attacks import ATTACKS, ROOT

@@ -11,8 +11,8 @@ well as the reference components (within MARGIN). It does not prove that each is
 learns (no bias correction, Xavier's scale for He's, dropout without rescaling) passes here and costs points on
 its own question. Hence few points: 2 public for running end to end, 4 hidden for learning as well.
 
-Margin, measured (seeds 0-11, batch 100; the calibration is re-run by
-tests/assignments/optim_reg/test_training_margin.py): a correct implementation whose random draws differ from the
+Margin, measured over seeds 0-11 (tests/assignments/optim_reg/test_early_stopping_training_graders.py checks
+components on both sides of it): a correct implementation whose random draws differ from the
 reference's (a different mask recipe, another generator stream) changes a run's test accuracy by sd 0.0115
 (n = 72 runs, worst 0.028), so the mean of the two graded runs by sd 0.0081: MARGIN = 0.05 is 6.1 sd. Correct
 alternatives of the corpus differ by at most 0.016 on the two-run mean. Components that stop the network from

@@ -111,7 +111,7 @@ FORWARD_PARTS = ("stats", "identity", "p_one", "bad_p", "seeded")
 
 @probe
 def dropout_forward_battery(
-    target: Target, stats: list[dict[str, Any]], seed: int = 0, parts: list[str] = list(FORWARD_PARTS)
+    target: Target, stats: list[dict[str, Any]], seed: int = 0, parts: tuple[str, ...] = FORWARD_PARTS
 ) -> dict[str, Any]:
     """Statistics of dropout_forward in training mode (cases {"p", "shape", "dtype"}) and its special cases; only the
     `parts` asked for are run (a public test sends only its own inputs)."""

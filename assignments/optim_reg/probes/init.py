@@ -46,7 +46,7 @@ BASICS_PARTS = ("fans", "errors", "returns", "generator")
 
 @probe
 def init_basics(
-    target: Target, fan_shapes: list[list[int]], seed: int = 0, parts: list[str] = list(BASICS_PARTS)
+    target: Target, fan_shapes: list[list[int]], seed: int = 0, parts: tuple[str, ...] = BASICS_PARTS
 ) -> dict[str, Any]:
     """compute_fans values and errors; every initializer's type/dtype/shape, errors and generator behaviour (only
     the `parts` asked for: a public test sends only its own inputs)."""

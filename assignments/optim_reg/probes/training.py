@@ -125,11 +125,12 @@ def training_run(
     if isinstance(best_epoch, float) and best_epoch.is_integer():
         best_epoch = int(best_epoch)
     if not (isinstance(best_epoch, int) and 0 <= best_epoch < len(history)):
-        raise StudentError(
-            f"[training]: after {len(history)} epochs your EarlyStopping's best_epoch was {best_epoch!r}, which is "
-            f"not the index of an epoch of the run (0 to {len(history) - 1}), so its weights cannot be restored"
-        )
-    val_loss, val_acc = network.evaluate(history[best_epoch], X[val], y[val])
+        raise _failed(
+            "EarlyStopping", f"the grader read best_epoch after {len(history)} epochs",
+            f"it was {best_epoch!r}, not the 0-based index of an epoch of the run (0 to {len(history) - 1}), so the "
+            "weights of its best epoch cannot be restored",
+        )  # fmt: skip
+    _, val_acc = network.evaluate(history[best_epoch], X[val], y[val])
     test_loss, test_acc = network.evaluate(history[best_epoch], X[test], y[test])
     return {
         "test_acc": test_acc,
@@ -156,12 +157,12 @@ def _start(request: Request, target: Target, seed: int, hidden: int, p_drop: flo
     dropout = request.call("Dropout", p_drop, keep="dropout", seed=seed + 2)
     stopper = request.call("EarlyStopping", keep="early_stopping", patience=patience, seed=seed + 3)
     target.run(request)
-    _returned(dropout, "Dropout", f"the grader created Dropout({p_drop})")
-    _returned(stopper, "EarlyStopping", f"the grader created EarlyStopping(patience={patience})")
     weights = []
     for op, shape in zip(ops, shapes):
         doing = f"the grader called he_normal({shape}) for a linear layer's weight"
         weights.append(_tensor(_returned(op, "he_normal", doing), shape, "he_normal", doing, "the weight it returned"))
+    _returned(dropout, "Dropout", f"the grader created Dropout({p_drop})")
+    _returned(stopper, "EarlyStopping", f"the grader created EarlyStopping(patience={patience})")
     return _Network(*weights)
 
 

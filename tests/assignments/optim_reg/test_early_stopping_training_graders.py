@@ -304,10 +304,10 @@ BUGS = {
         "held the values of epoch 5",
         True,
     ),
-    "E12_best_epoch_one_based": (
+    "E12_best_epoch_one_based": (  # the grader restores the epoch best_epoch names: one too far, or none at all
         es_edit((IMPROVED, "self.best, self.best_epoch, self.counter = metric, self._epoch + 1, 0")),
         "counts best_epoch from 1",
-        True,
+        False,
     ),
     "nan_poisons_best": (es_edit((NAN_CHECK + FIRST, FIRST + NAN_CHECK)), "NaN first metric become best", True),
     "nan_skipped": (
@@ -367,16 +367,7 @@ OTHER = {
         True,
     ),
     "adam_default_betas_swapped": (edit(ADAM, ("beta1=0.9, beta2=0.999", "beta1=0.999, beta2=0.9")), True),
-    "dropout_keep_drop_confusion": (
-        edit(
-            DROPOUT,
-            (
-                "mask = torch.rand(x.shape, generator=generator, device=x.device) >= p",
-                "mask = torch.rand(x.shape, generator=generator, device=x.device) < p",
-            ),
-        ),
-        True,
-    ),
+
     "dropout_not_scaled": (edit(DROPOUT, ("scale = 0.0 if p == 1 else 1.0 / (1.0 - p)", "scale = 1.0")), True),
     "dropout_active_in_eval": (edit(DROPOUT, ("        if not self.training:\n            return x\n", "")), True),
     "he_with_xavier_formula": (
@@ -388,6 +379,16 @@ OTHER = {
         True,
     ),
     # the network does not learn (properly): [training] must fail
+    "dropout_keep_drop_confusion": (  # keeping p = 0.2 of the inputs: 0.06 or more below on the two-run mean
+        edit(
+            DROPOUT,
+            (
+                "mask = torch.rand(x.shape, generator=generator, device=x.device) >= p",
+                "mask = torch.rand(x.shape, generator=generator, device=x.device) < p",
+            ),
+        ),
+        False,
+    ),
     "adam_plain_sgd": (
         edit(ADAM, ("param = param - lr * m_hat / (v_hat.sqrt() + eps)", "param = param - lr * grad")),
         False,
@@ -465,7 +466,8 @@ def test_reference_matches_hand_derived_stop_and_best_epochs():
         "after_stop": (2, 0),
         "patience_zero_max": (1, 0),
     }
-    runs = grader._runs(ProbeCache(reference(OPTIM_REG)))
+    cache = ProbeCache(reference(OPTIM_REG))
+    runs = {**grader._runs(cache, public=True), **grader._runs(cache)}
     for name, (stop, best) in hand.items():
         run = runs[name]
         assert (grader._stop_epoch(run), grader._at_stop(run)["best_epoch"]) == (stop, best), name
@@ -473,8 +475,9 @@ def test_reference_matches_hand_derived_stop_and_best_epochs():
     assert [s["returned"] for s in runs["after_stop"]["steps"]] == [False, False, True, False, False]
     for name in ("mode_auto", "mode_minimum", "patience_negative"):
         assert runs[name]["init_error"].startswith("ValueError"), name
-    scenarios = ProbeCache(reference(OPTIM_REG)).probe("early_stopping_restore", **grader.RESTORE_PARAMS)["scenarios"]
-    for (name, scenario), result in zip(grader.RESTORE.items(), scenarios):
-        best = {"linear": 2, "batchnorm": 2, "batchnorm_max": 3, "best_first": 0, "never_stops": 2}[name]
+    scenarios = cache.probe("early_stopping_restore", scenarios=list(grader.RESTORE.values()))["scenarios"]
+    bests = {"linear": 2, "batchnorm": 2, "batchnorm_max": 3, "best_first": 0, "never_stops": 2, "linear_again": 2}
+    for name, result in zip(grader.RESTORE, scenarios):
+        best = bests[name]
         assert set(result["first_restore"].values()) == {best}, (name, result["first_restore"])
         assert set(result["second_restore"].values()) == {best}, (name, result["second_restore"])

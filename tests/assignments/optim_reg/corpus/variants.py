@@ -127,7 +127,7 @@ BUGS = [
     bug("l2-python-float", "l2", ("    return lam / 2 * total", "    return float(lam / 2 * total)")),
     bug("l2-first-tensor-only", "l2", ("    for w in params:\n", "    for w in list(params)[:1]:\n")),
     # [dropout] (§4.4)
-    bug("D1-keep-drop-confused", "dropout", (DROP_MASK, DROP_MASK.replace(">= p", "< p"))),
+    bug("D1-keep-drop-confused", "dropout", (DROP_MASK, DROP_MASK.replace(">= p", "< p")), also=("training",)),
     bug("D2-scaled-by-p", "dropout", (DROP_SCALE, DROP_SCALE.replace("1.0 / (1.0 - p)", "1.0 / p"))),
     bug("D3-no-scaling", "dropout", (DROP_SCALE, DROP_SCALE.replace("1.0 / (1.0 - p)", "1.0"))),
     bug("D5-active-when-not-training", "dropout", ("    if not training or p == 0:\n", "    if p == 0:\n")),
@@ -140,7 +140,7 @@ BUGS = [
     bug("D9-nan-at-p-one", "dropout", (DROP_SCALE + DROP_OUT, "    return x * mask / (1.0 - p), mask\n")),
     bug("D11-one-mask-per-column", "dropout", (
         DROP_MASK, "    mask = (torch.rand(x.shape[-1:], generator=generator) >= p).expand(x.shape)\n")),
-    bug("D13-modifies-input", "dropout", (DROP_OUT, "    x.mul_(mask * scale)\n    return x, mask\n"), also=("training",)),
+    bug("D13-modifies-input", "dropout", (DROP_OUT, "    x.mul_(mask * scale)\n    return x, mask\n")),
     # [early_stopping] (§4.5)
     bug("E1-weights-aliased", "early_stopping", (ES_SAVE, "                self._best_state = model.state_dict()\n")),
     bug("E2-buffers-not-saved", "early_stopping", (
