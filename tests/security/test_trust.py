@@ -20,10 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.worker.sandbox import make_reachable
+from tests.security.test_adversarial import NOBODY, _as_nobody
 from tests.security.trust_attacks import ATTACKS, ROOT, TrustAttack, write_batch
 
-NOBODY = 65534
 PUBLIC_EARLY_STOPPING = {(2, 0.0, "min"), (3, 0.0, "min")}  # the kwargs public tests construct EarlyStopping with
 
 
@@ -32,13 +31,6 @@ class Batch:
     run: subprocess.CompletedProcess
     grades: dict[str, dict[str, float]]
     results: dict[str, dict]
-
-
-def _as_nobody() -> None:
-    make_reachable([Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), ROOT])
-    os.setgroups([])
-    os.setresgid(NOBODY, NOBODY, NOBODY)
-    os.setresuid(NOBODY, NOBODY, NOBODY)
 
 
 def _grade(mode: str) -> Batch:
@@ -52,7 +44,9 @@ def _grade(mode: str) -> Batch:
     command = [sys.executable, "-m", "autograder.cli", "grade", str(batch), "--out", str(out), "--jobs", "2",
                "--cell-timeout", "20", "--call-timeout", "20", "--submission-timeout", "170"]  # fmt: skip
     preexec = _as_nobody if mode == "unprivileged" and os.geteuid() == 0 else None
-    run = subprocess.run(command, capture_output=True, text=True, timeout=1800, env=env, cwd=base, preexec_fn=preexec)
+    run = subprocess.run(
+        command, check=False, capture_output=True, text=True, timeout=1800, env=env, cwd=base, preexec_fn=preexec
+    )
     rows = list(csv.DictReader((out / "grades.csv").open())) if (out / "grades.csv").exists() else []
     grades = {r["submission"]: {k: float(v) for k, v in r.items() if k != "submission"} for r in rows}
     results = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/results.json")}
