@@ -54,7 +54,7 @@ def test_a_submission_result_survives_its_json_form():
 def test_summary_tells_public_checks_and_failing_cells_but_not_hidden_scores_before_publishing():
     output = results(sample())["output"]
     assert output.startswith("Public checks: 3/3 points.\nEvery public check passed.")
-    assert "Code cell 3: NameError" in output
+    assert "Code cell 3 raised “NameError (line 2): name 'x'”" in output  # the submission's own text, quoted
     assert (
         "Hidden tests (2 points) ran too; your score and their results are shown after grades are published." in output
     )
