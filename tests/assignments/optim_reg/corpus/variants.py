@@ -158,7 +158,8 @@ BUGS = [
     bug("E9-mode-max-ignored", "early_stopping", (
         '        if self.mode == "min":\n            return metric < self.best - self.min_delta\n'
         "        return metric > self.best + self.min_delta\n", "        return metric < self.best - self.min_delta\n")),
-    bug("E12-best-epoch-one-based", "early_stopping", (ES_IMPROVE, ES_IMPROVE.replace("self._epoch, 0", "self._epoch + 1, 0"))),
+    bug("E12-best-epoch-one-based", "early_stopping", (ES_IMPROVE, ES_IMPROVE.replace("self._epoch, 0", "self._epoch + 1, 0")),
+        also=("training",)),  # [training] restores the epoch best_epoch names: one too far, or none at all
     bug("E16-nan-improves", "early_stopping", ("        if math.isnan(metric):\n            return False\n", "")),
 ]  # fmt: skip
 
