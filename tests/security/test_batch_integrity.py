@@ -134,8 +134,8 @@ def test_no_gradebook_cell_reads_as_a_formula_and_points_possible_is_one_row(gra
 
 # A worker that searches its own memory (every readable anonymous or heap mapping, read with ctypes: /proc/self/mem is
 # closed to it) for another student's code and for a written question's model answer. Each text is looked for as two
-# halves that must be adjacent, so the searcher's own copies of the halves never match. If it finds one, it breaks
-# its own relu: a leak shows as points lost. The control notebook holds the text itself, so its search must find it.
+# halves that must be adjacent, so the searcher's own copies of the halves never match. If it finds one, its cell
+# raises: a leak shows as that cell's error. The control notebook holds the text itself, so its search must find it.
 MEMORY_SEARCH = """
 import ctypes, re
 def _found(*halves_list):
@@ -151,9 +151,9 @@ def _found(*halves_list):
                 if data[match.end():match.end() + len(second)] == second:
                     hits.add(first)
     return hits
-if _found((b"QWERTY-ALICE", b"-4242-ZXCV"), (b"ReLU is not differentiable", b" at 0; any value in")):
-    def relu(x):
-        return x
+_hits = _found((b"QWERTY-ALICE", b"-4242-ZXCV"), (b"ReLU is not differentiable", b" at 0; any value in"))
+if _hits:
+    raise RuntimeError(f"found {sorted(_hits)}")
 """
 
 
@@ -175,6 +175,8 @@ def test_no_worker_holds_another_students_notebook_or_a_model_answer(tmp_path):
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
     results = {p.parent.name: json.loads(p.read_text()) for p in (tmp_path / "out").glob("*/results.json")}
-    assert results["bob"]["extra_data"]["cells"][-1]["status"] == "ok", "the search ran to its end"
-    assert results["control"]["score"] < results["alice"]["score"], "the search finds what its own worker holds"
-    assert results["bob"]["score"] == results["alice"]["score"] > 0
+    # The search's verdict is its cell's status (a hit raises): its score says nothing, since the grader's own scan
+    # already takes the questions of a notebook that reads raw memory.
+    search_cell = {name: results[name]["extra_data"]["cells"][-1] for name in ("bob", "control")}
+    assert search_cell["control"]["status"] == "error", "the search finds what its own worker holds"
+    assert search_cell["bob"]["status"] == "ok", search_cell["bob"]

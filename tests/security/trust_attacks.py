@@ -253,7 +253,10 @@ ATTACKS = [
     TrustAttack("forger-on-do-nothing", "template", cells=(FORGER,), expect="zero"),
     TrustAttack("forger-on-honest-notebook", "several-wrong", cells=(FORGER,), expect="control"),
     *[TrustAttack(f"forbidden-{name}", "solution", cells=(cell,), expect="question-zero:adam")
-      for name, cell in FORBIDDEN_ROUTES.items()],  # fmt: skip
+      for name, cell in FORBIDDEN_ROUTES.items() if name != "recorder-switched-off"],  # fmt: skip
+    # Switching the recorder off is tampering with the grader's instrumentation: it costs every question it protects.
+    TrustAttack("forbidden-recorder-switched-off", "solution", cells=(FORBIDDEN_ROUTES["recorder-switched-off"],),
+                expect="zero"),  # fmt: skip
     TrustAttack(
         "forbidden-dropout-through-helper", "solution", expect="question-zero:dropout",
         cells=("%matplotlib inline\nimport torch.nn.functional as _F\n_drop = lambda x, p: _F.dropout(x, p)\n"
