@@ -7,12 +7,13 @@ is fetched or clickable. Answers are anonymous by default (the ids of written_sc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from autograder.authoring.written import WrittenQuestion
 from autograder.reports.templating import ENVIRONMENT
 from autograder.written.answers import Answer
-from autograder.written.scores import WRITTEN_SCORES, anonymous_ids
+from autograder.written.scores import WRITTEN_SCORES, anonymous_ids, id_order
 
 
 @dataclass(frozen=True)
@@ -29,13 +30,17 @@ def page_name(question: WrittenQuestion) -> str:
 
 
 def render_page(
-    question: WrittenQuestion, assignment: str, answers: dict[str, Answer], show_names: bool = False
+    question: WrittenQuestion,
+    assignment: str,
+    answers: dict[str, Answer],
+    show_names: bool = False,
+    ids: Mapping[str, str] | None = None,
 ) -> str:
-    """The page of one question; `answers` by submission name."""
-    ids = anonymous_ids(list(answers))
+    """The page of one question; `answers` and `ids` (the sheet's answer ids; fresh ones if None) by submission."""
+    ids = ids or anonymous_ids(list(answers))
     shown = sorted(
         (Shown(name if show_names else ids[name], ids[name], answer) for name, answer in answers.items()),
-        key=lambda s: s.answer_id,
+        key=lambda s: id_order(s.answer_id),
     )
     return ENVIRONMENT.get_template("written.html.j2").render(
         question=question,

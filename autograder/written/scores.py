@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from autograder.authoring.written import WrittenQuestion
@@ -18,27 +20,64 @@ from autograder.gradebook.grades import POINTS_POSSIBLE
 
 WRITTEN_SCORES = "written_scores.csv"
 ANSWER_ID = "answer_id"
+_ID = re.compile(r"A\d+")
 
 
 class WrittenScoresError(ValueError):
     """The filled-in sheet cannot be merged; str() lists every cell to fix."""
 
 
-def anonymous_ids(submissions: list[str]) -> dict[str, str]:
-    """A stable id per submission ("A007") in an order that tells nothing about names (their SHA-256)."""
-    ordered = sorted(submissions, key=lambda s: hashlib.sha256(s.encode()).hexdigest())
-    width = max(3, len(str(len(ordered))))
-    return {s: f"A{i:0{width}d}" for i, s in enumerate(ordered, start=1)}
+def anonymous_ids(submissions: list[str], kept: Mapping[str, str] | None = None) -> dict[str, str]:
+    """An id per submission ("A007") in an order that tells nothing about names (their SHA-256).
+
+    Ids in `kept` (a sheet's, by submission) stay with their submissions: a grader may already have filled in rows
+    by them. The others are numbered after the highest kept id.
+    """
+    kept = {s: i for s, i in (kept or {}).items() if _ID.fullmatch(i)}
+    numbers = [int(i[1:]) for i in kept.values()]  # an id a removed submission keeps in the sheet is never reused
+    kept = {s: i for s, i in kept.items() if s in submissions}
+    new = sorted((s for s in submissions if s not in kept), key=lambda s: hashlib.sha256(s.encode()).hexdigest())
+    width = max(3, len(str(len(submissions))))
+    start = max(numbers, default=0) + 1
+    return kept | {s: f"A{n:0{width}d}" for n, s in enumerate(new, start=start)}
+
+
+def id_order(answer_id: str) -> tuple[int, str]:
+    """Sorts ids by their number (A999 before A1000)."""
+    return len(answer_id), answer_id
+
+
+def _rows(questions: list[WrittenQuestion], ids: Mapping[str, str]) -> list[list[str]]:
+    return [[ids[s], s, *("" for _ in questions)] for s in sorted(ids, key=lambda s: id_order(ids[s]))]
 
 
 def blank_sheet(questions: list[WrittenQuestion], submissions: list[str]) -> str:
-    ids = anonymous_ids(submissions)
     rows = [
         [ANSWER_ID, "submission", *(q.id for q in questions)],
         ["", POINTS_POSSIBLE, *(points(q.points) for q in questions)],
     ]
-    rows += [[ids[s], s, *("" for _ in questions)] for s in sorted(submissions, key=ids.__getitem__)]
-    return csv_text(rows)
+    return csv_text(rows + _rows(questions, anonymous_ids(submissions)))
+
+
+def sheet_ids(path: Path) -> dict[str, str]:
+    """The answer id each submission has in the sheet at `path`; the first id wins if one is listed twice."""
+    rows = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+    ids: dict[str, str] = {}
+    for row in rows:
+        name, answer_id = (row.get("submission") or "").strip(), (row.get(ANSWER_ID) or "").strip()
+        if name and answer_id and name not in ids and answer_id not in ids.values():
+            ids[name] = answer_id
+    return ids
+
+
+def extended_sheet(path: Path, questions: list[WrittenQuestion], ids: Mapping[str, str]) -> str:
+    """The sheet at `path`, untouched, with a blank row added for each submission of `ids` it does not list."""
+    text = path.read_text(encoding="utf-8-sig")
+    listed = sheet_ids(path)
+    added = _rows(questions, {s: i for s, i in ids.items() if s not in listed})
+    if not added:
+        return text
+    return text + ("" if text.endswith("\n") else "\r\n") + csv_text(added)
 
 
 def has_scores(path: Path) -> bool:

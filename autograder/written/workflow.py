@@ -15,7 +15,15 @@ from autograder.gradebook.grades import GradesTable, read_grades
 from autograder.output import OutputFolder
 from autograder.written.answers import Answer
 from autograder.written.pages import page_name, render_page
-from autograder.written.scores import WRITTEN_SCORES, blank_sheet, has_scores, read_scores
+from autograder.written.scores import (
+    WRITTEN_SCORES,
+    anonymous_ids,
+    blank_sheet,
+    extended_sheet,
+    has_scores,
+    read_scores,
+    sheet_ids,
+)
 
 
 class NoAnswers(ValueError):
@@ -43,15 +51,21 @@ def write_written(
 ) -> tuple[list[Path], str]:
     """One page per question and written_scores.csv (kept if it already holds scores); the pages and a sentence."""
     answers = collect_answers(out, questions)
+    sheet = out.path(WRITTEN_SCORES)
+    kept = has_scores(sheet)
+    ids = anonymous_ids(list(answers), sheet_ids(sheet) if kept else None)
     pages = [
         out.write_text(
-            page_name(q), text=render_page(q, assignment, {n: a[q.id] for n, a in answers.items()}, show_names)
+            page_name(q), text=render_page(q, assignment, {n: a[q.id] for n, a in answers.items()}, show_names, ids)
         )
         for q in questions
     ]
-    sheet = out.path(WRITTEN_SCORES)
-    if has_scores(sheet):
-        return pages, f"{sheet} already holds scores, so it was kept; delete it to start a blank one."
+    if kept:
+        out.write_text(WRITTEN_SCORES, text=extended_sheet(sheet, questions, ids))
+        return pages, (
+            f"{sheet} already holds scores, so it was kept (submissions new to it got rows of their own, and every "
+            "answer keeps its id); delete it to start a blank one."
+        )
     out.write_text(WRITTEN_SCORES, text=blank_sheet(questions, list(answers)))
     return pages, f"Fill in {sheet}, then merge it: autograder grade --out {out.root} --written-scores {sheet}"
 
