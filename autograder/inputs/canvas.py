@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from autograder.inputs.candidate import Candidate, Found, relative, stem
-from autograder.inputs.choose import is_notebook, pick_notebook
+from autograder.inputs.choose import is_notebook, mentions, pick_notebook
 from autograder.inputs.identity import Origin, Submitter
 from autograder.inputs.tree import File
 
@@ -63,12 +63,12 @@ def _latest(uploads: list[_Upload], assignment: str) -> tuple[_Upload, str]:
     """The student's notebook to grade, and a sentence when there was a choice."""
 
     def rank(u: _Upload) -> tuple[bool, int, int, str]:
-        return assignment not in _original_stem(u), -u.submission, -u.number, u.inside
+        return not mentions(_original_stem(u), assignment), -u.submission, -u.number, u.inside
 
     chosen, *others = sorted(uploads, key=rank)
     if not others:
         return chosen, ""
-    named = "whose name mentions the assignment " if assignment in _original_stem(chosen) else ""
+    named = "whose name mentions the assignment " if mentions(_original_stem(chosen), assignment) else ""
     return chosen, (
         f"Canvas holds {len(uploads)} notebooks from this student; graded {chosen.inside}, the latest {named}"
         f"(highest submission id and resubmission number). Not graded: {', '.join(u.inside for u in others)}."

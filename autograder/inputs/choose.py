@@ -6,6 +6,7 @@ on the order an LMS lists them in, so the choice is a fixed ranking of names and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -21,10 +22,24 @@ def is_notebook(path: str) -> bool:
     return path.lower().endswith(".ipynb")
 
 
+def _letters(text: str) -> str:
+    return re.sub(r"[\W_]", "", text.casefold())
+
+
+def mentions(stem: str, assignment: str) -> bool:
+    """True when a file name (without extension) names the assignment, in any case and however its words are joined
+    ('Optim_Reg', 'HW3 optim-reg final', 'OPTIMREG' all name optim_reg)."""
+    return _letters(assignment) in _letters(stem)
+
+
+def _is_expected(name: str, expected: str) -> bool:
+    return name.casefold() == expected.casefold()
+
+
 def _reason(chosen: PurePosixPath, expected: str, assignment: str) -> str:
-    if chosen.name == expected:
+    if _is_expected(chosen.name, expected):
         return f"it is named {expected}"
-    if assignment in chosen.stem:
+    if mentions(chosen.stem, assignment):
         return f"none is named {expected} and its name is the closest"
     return f"none is named {expected} or contains '{assignment}', so the first in alphabetical order was taken"
 
@@ -45,15 +60,14 @@ def pick_notebook(paths: Sequence[str], assignment: str) -> Pick:
 
     def rank(index: int) -> tuple[bool, bool, int, str]:
         path = PurePosixPath(paths[index])
-        return path.name != expected, assignment not in path.stem, len(path.parts), paths[index]
+        named = _is_expected(path.name, expected)
+        return not named, not mentions(path.stem, assignment), len(path.parts), paths[index]
 
     chosen, *others = sorted(notebooks, key=rank)
     graded = paths[chosen]
     if not others:
-        return Pick(
-            chosen,
-            "" if PurePosixPath(graded).name == expected else f"Graded {graded}, the only notebook in your submission.",
-        )
+        only = f"Graded {graded}, the only notebook in your submission."
+        return Pick(chosen, "" if _is_expected(PurePosixPath(graded).name, expected) else only)
     return Pick(
         chosen,
         f"Your submission has {len(notebooks)} notebooks; graded {graded} because "
