@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from autograder.assignment import Assignment, choose
 from autograder.console import BatchProgress, print_summary
@@ -54,26 +53,27 @@ def _grade(
     return write_batch(out, outcome, previous), outcome
 
 
-def _canvas(out: OutputFolder, table: GradesTable, roster: Path, column: str) -> None:
+def _canvas(out: OutputFolder, table: GradesTable, roster: list[dict[str, str]], column: str) -> None:
     graded = []
     for row in table.rows:
         extra = (read_results(out, row.submission) or {}).get("extra_data", {})
         people = tuple(Submitter.from_json(p) for p in extra.get("submitters") or [])
         graded.append(Graded(row.submission, people, table.total(row)))
-    for sentence in write_canvas_import(out, join(read_roster(roster), graded), column, table.max_total()):
+    for sentence in write_canvas_import(out, join(roster, graded), column, table.max_total()):
         print(sentence)
     print(f"Wrote {out.path(CANVAS_IMPORT)}: import it in Canvas with Grades > Import.")
 
 
 def main(args: argparse.Namespace) -> int:
-    if not args.paths and (args.question or not args.written_scores):
-        print("autograder: give the notebooks or exports to grade (or only --written-scores to merge).",
-              file=sys.stderr)  # fmt: skip
+    if not args.paths and (args.question or not (args.written_scores or args.roster)):
+        print("autograder: give the notebooks or exports to grade (or, for a folder graded before, only "
+              "--written-scores to merge or --roster to write canvas_import.csv).", file=sys.stderr)  # fmt: skip
         return 2
     out = OutputFolder(args.out)
     assignment = assignment_of(args, out)
     outcome = None
     try:
+        roster = read_roster(args.roster) if args.roster else None  # before grading: a wrong file costs no time
         previous = _previous(out, required=bool(args.question or not args.paths))
         table, outcome = _grade(args, assignment, out, previous) if args.paths else (previous or read_grades(out), None)
         if args.written_scores:
@@ -81,8 +81,8 @@ def main(args: argparse.Namespace) -> int:
         elif args.count_written:
             table.count_written = bool(table.written)
         table.write(out)
-        if args.roster:
-            _canvas(out, table, args.roster, assignment.name)
+        if roster is not None:
+            _canvas(out, table, roster, assignment.name)
     except (FileNotFoundError, GradesError, UnknownQuestion, WrittenScoresError, RosterError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2
