@@ -83,6 +83,9 @@ def main(args: argparse.Namespace) -> int:
         table.write(out)
         if roster is not None:
             _canvas(out, table, roster, assignment.name)
+        elif out.path(CANVAS_IMPORT).is_file():
+            print(f"{out.path(CANVAS_IMPORT)} still holds the totals from before this grade; add --roster with "
+                  "Canvas's gradebook export to update it before importing it.")  # fmt: skip
     except (FileNotFoundError, GradesError, UnknownQuestion, WrittenScoresError, RosterError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2

@@ -51,3 +51,12 @@ def test_a_graded_folder_gets_its_canvas_import_from_the_roster_alone(canvas):
     rows = {r["ID"]: r for r in csv.DictReader((out / "canvas_import.csv").open(encoding="utf-8"))}
     assert rows["3401"]["toy"] == "5" and rows["3402"]["toy"] == ""
     assert (out / "grades.csv").read_bytes() == grades, "nothing was graded again"
+
+
+def test_a_grade_without_the_roster_says_the_canvas_import_is_now_stale(canvas):
+    out = canvas / "stale"
+    roster = str(write_roster(canvas / "roster.csv"))
+    assert run("grade", str(canvas / "submissions.zip"), "--out", str(out), "--roster", roster, *TOY).returncode == 0
+    regrade = run("grade", str(canvas / "submissions.zip"), "--out", str(out), "--question", "relu", *TOY)
+    assert regrade.returncode == 0, regrade.stderr[-3000:]
+    assert "canvas_import.csv still holds the totals from before" in regrade.stdout and "--roster" in regrade.stdout
