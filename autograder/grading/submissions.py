@@ -8,6 +8,7 @@ becomes that submission's problem, never an exception that stops the batch.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 import nbformat
@@ -17,6 +18,8 @@ from autograder.inputs.identity import Origin
 from autograder.inputs.tree import UnreadableFile
 from autograder.written.answers import Answer, AnswerFinder
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SAVE = "Open it in Jupyter, save it, and submit the saved .ipynb."
 
 
@@ -49,6 +52,8 @@ def parse_notebook(data: bytes) -> nbformat.NotebookNode:
         ) from None
     if not isinstance(raw, dict) or "nbformat" not in raw:
         raise NotANotebook("The file is JSON but not a Jupyter notebook (it has no nbformat).")
+    if _SURROGATE_ESCAPE.search(text):  # JSON can escape lone surrogates, which no UTF-8 text can hold
+        text = _LONE_SURROGATE.sub("\ufffd", json.dumps(raw, ensure_ascii=False))
     try:
         return nbformat.reads(text, as_version=4)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for broken notebooks

@@ -14,6 +14,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
+from autograder.inputs.tree import display
+
 MAX_NAME = 80
 FALLBACK = "submission"
 _RESERVED = {"pointspossible", "con", "prn", "aux", "nul"} | {f"{d}{n}" for d in ("com", "lpt") for n in range(10)}
@@ -23,7 +25,7 @@ _LEADING = "_-+"
 
 def safe_name(text: str) -> str:
     """`text` as a name: other characters become '_', no leading '-' or '+', at most MAX_NAME characters."""
-    text = unicodedata.normalize("NFKC", text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+    text = unicodedata.normalize("NFKC", display(text))
     name = re.sub(r"_+", "_", _UNSAFE.sub("_", text)).strip(_LEADING)[:MAX_NAME].rstrip(_LEADING)
     return name or FALLBACK
 

@@ -64,8 +64,12 @@ class _Budget:
 
 
 def display(name: str) -> str:
-    """A file name as text that prints and encodes anywhere: undecodable bytes and control characters replaced."""
-    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    """A file name as text that prints and encodes anywhere: undecodable bytes, lone surrogates and control
+    characters replaced."""
+    try:
+        text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte ('\ud800'): replaced below
+        text = name
     return "".join("?" if unicodedata.category(c) in ("Cc", "Cs") else c for c in text)
 
 
