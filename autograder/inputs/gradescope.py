@@ -94,17 +94,18 @@ def export_submissions(files: list[File], base: int, top: str, assignment: str) 
             found.notes.append(note)
             origin = Origin(f"{top}/{relative(file, 1)}", notes=(note,))
             found.candidates.append(Candidate(stem(file.name), file.parts[-2], origin, file))
+    here = "/".join((top, *metadata_file.parts[1:base]))  # the folder holding the submission folders
     for folder in sorted(set(folders) | set(metadata)):
         record = metadata.get(folder, {})
         people = _submitters(record)
-        origin = Origin(f"{top}/{folder}", people, _text(_field(record, "created_at")))
+        origin = Origin(f"{here}/{folder}", people, _text(_field(record, "created_at")))
         label = "+".join(p.name for p in people if p.name) or folder
         if folder not in folders:
             problem = f"Gradescope's metadata lists {folder}, but the export has no folder for it."
             found.candidates.append(Candidate(label, folder, origin, problem=problem))
             continue
         if metadata and folder not in metadata:
-            found.notes.append(f"{top}/{folder} is not in {METADATA}, so its students are unknown.")
+            found.notes.append(f"{here}/{folder} is not in {METADATA}, so its students are unknown.")
         inside = folders[folder]
         pick = pick_notebook([relative(f, base + 1) for f in inside], assignment)
         if pick.index is None:
