@@ -72,7 +72,6 @@ def read_submission(named: Named, finder: AnswerFinder | None = None) -> Submiss
     try:
         nb = parse_notebook(candidate.file.read())
         cells = tuple(_source(c) for c in nb.cells if c.get("cell_type") == "code")
-        answers = finder.find(nb.cells) if finder else {}
     except (UnreadableFile, NotANotebook) as exc:
         return Submission(name, candidate.origin, problem=str(exc))
     except Exception as exc:  # noqa: BLE001 - the boundary: one file never stops the batch
@@ -82,4 +81,13 @@ def read_submission(named: Named, finder: AnswerFinder | None = None) -> Submiss
             problem=f"The file could not be read as a notebook ({type(exc).__name__}{': ' if detail else ''}{detail}). "
             f"{_SAVE}",
         )  # fmt: skip
-    return Submission(name, candidate.origin, cells=cells, answers=answers)
+    return Submission(name, candidate.origin, cells=cells, answers=_answers(finder, nb.cells))
+
+
+def _answers(finder: AnswerFinder | None, cells: list) -> dict[str, Answer]:
+    """The written answers; whatever goes wrong finding them costs only the answers (shown as not found), never
+    the autograded points."""
+    try:
+        return finder.find(cells) if finder else {}
+    except Exception:  # noqa: BLE001 - the boundary around a side product of reading the notebook
+        return {}

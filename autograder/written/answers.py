@@ -54,7 +54,8 @@ def _cells(raw: Iterable[Mapping[str, Any]]) -> list[_Cell]:
     for cell in raw:
         source = cell.get("source", "")
         text = "".join(source) if isinstance(source, list) else str(source)
-        tags = (cell.get("metadata") or {}).get("tags") or []
+        tags = (cell.get("metadata") or {}).get("tags")
+        tags = tags if isinstance(tags, list) else []  # whatever else a tool wrote there tags nothing
         cells.append(_Cell(str(cell.get("cell_type", "")), text, frozenset(t for t in tags if isinstance(t, str))))
     return cells
 
