@@ -15,7 +15,15 @@ from autograder.console import BatchProgress, print_summary
 from autograder.gradebook.canvas import CANVAS_IMPORT, Graded, RosterError, join, read_roster, write_canvas_import
 from autograder.gradebook.grades import GRADES, GradesError, GradesTable, read_grades
 from autograder.grading.batch import BatchOutcome, GraderFailure, UnknownQuestion, grade_batch
-from autograder.grading.outputs import graded_before, read_results, recorded_assignment, write_batch, write_regrade
+from autograder.grading.outputs import (
+    graded_before,
+    read_results,
+    recorded_assignment,
+    recorded_digest,
+    write_batch,
+    write_regrade,
+)
+from autograder.grading.submissions import Submission
 from autograder.inputs.identity import Submitter
 from autograder.limits import Limits
 from autograder.output import OutputFolder
@@ -43,12 +51,23 @@ def _grade(
     args: argparse.Namespace, assignment: Assignment, out: OutputFolder, previous: GradesTable | None
 ) -> tuple[GradesTable, BatchOutcome]:
     limits = Limits(cell=args.cell, call=args.call, submission=args.submission, memory_mb=args.memory_mb)
-    partial = graded_before(out, previous) if previous and args.question else set()
+    graded = graded_before(out, previous) if previous and args.question else set()
+    digests = {name: recorded_digest(out, name) for name in graded}
+
+    def only(submission: Submission) -> list[str] | None:
+        """The asked questions, for a submission graded before from this very notebook; else None (all)."""
+        same = submission.name in graded and submission.digest is not None
+        return args.question if same and digests[submission.name] == submission.digest else None
+
     outcome = grade_batch(
         assignment, args.paths, args.out, jobs=args.jobs, limits=limits, progress=BatchProgress(),
-        finder=lambda: answer_finder(assignment), questions=lambda name: args.question if name in partial else None,
+        finder=lambda: answer_finder(assignment), questions=only,
     )  # fmt: skip
     if args.question and previous:
+        partial = {s.name for s in outcome.submissions if only(s)}
+        changed = sorted(s.name for s in outcome.submissions if s.name in graded and s.digest and s.name not in partial)
+        if changed:
+            print(f"Graded in full, as their notebooks are not the ones graded before: {', '.join(changed)}.")
         return write_regrade(out, outcome, args.question, partial, previous), outcome
     return write_batch(out, outcome, previous), outcome
 

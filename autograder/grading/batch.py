@@ -101,11 +101,11 @@ def grade_batch(
     limits: Limits = Limits(),
     progress: BatchProgress | None = None,
     finder: Callable[[], AnswerFinder] | None = None,
-    questions: Callable[[str], list[str] | None] = lambda name: None,
+    questions: Callable[[Submission], list[str] | None] = lambda submission: None,
 ) -> BatchOutcome:
     """Grade every submission under `paths`; `out` only has to be kept from the workers, nothing is written there.
 
-    `questions(name)` says which questions to grade for a submission (None: all). `finder` makes what records the
+    `questions(submission)` says which questions to grade for a submission (None: all). `finder` makes what records the
     answers to the written questions. Submissions are read, and the finder made from the assignment's source, only
     once the zygotes are forked: no worker's memory holds another student's notebook or a model answer.
     """
@@ -132,7 +132,7 @@ def grade_batch(
         reference_cache.load(reference(assignment), assignment)
         max_points = check_reference(assignment)
         reference_cache.save(reference(assignment), assignment)
-        asked = [questions(s.name) for s in submissions]
+        asked = [questions(s) for s in submissions]
         unknown = sorted({q for only in asked for q in only or () if q not in max_points})
         if unknown:
             raise UnknownQuestion(f"no question {', '.join(unknown)}; the questions are {', '.join(max_points)}.")

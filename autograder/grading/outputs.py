@@ -27,6 +27,7 @@ def results_data(submission: Submission, result: SubmissionResult, outcome: Batc
     data = results_json(result, outcome.max_points, outcome.assignment)
     data["extra_data"] |= submission.origin.extra_data()
     data["extra_data"]["written"] = {qid: answer.as_json() for qid, answer in submission.answers.items()}
+    data["extra_data"]["sha256"] = submission.digest
     return data
 
 
@@ -71,6 +72,12 @@ def graded_before(out: OutputFolder, table: GradesTable) -> set[str]:
         for row in table.rows
         if (data := read_results(out, row.submission)) and isinstance(data.get("tests"), list) and data["tests"]
     }
+
+
+def recorded_digest(out: OutputFolder, name: str) -> str | None:
+    """The SHA-256 of the notebook a submission's results.json was graded from (None when it records none)."""
+    digest = ((read_results(out, name) or {}).get("extra_data") or {}).get("sha256")
+    return digest if isinstance(digest, str) else None
 
 
 def recorded_assignment(out: OutputFolder) -> str | None:

@@ -7,6 +7,7 @@ becomes that submission's problem, never an exception that stops the batch.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ class Submission:
     cells: tuple[str, ...] = ()
     problem: str | None = None  # why it cannot be graded, as a sentence
     answers: dict[str, Answer] = field(default_factory=dict)  # written question -> the student's answer
+    digest: str | None = None  # SHA-256 of the notebook file: a regrade tells a resubmission from the same notebook
 
 
 class NotANotebook(ValueError):
@@ -70,7 +72,8 @@ def read_submission(named: Named, finder: AnswerFinder | None = None) -> Submiss
     if candidate.problem or candidate.file is None:
         return Submission(name, candidate.origin, problem=candidate.problem or "There is no notebook to grade.")
     try:
-        nb = parse_notebook(candidate.file.read())
+        data = candidate.file.read()
+        nb = parse_notebook(data)
         cells = tuple(_source(c) for c in nb.cells if c.get("cell_type") == "code")
     except (UnreadableFile, NotANotebook) as exc:
         return Submission(name, candidate.origin, problem=str(exc))
@@ -81,7 +84,8 @@ def read_submission(named: Named, finder: AnswerFinder | None = None) -> Submiss
             problem=f"The file could not be read as a notebook ({type(exc).__name__}{': ' if detail else ''}{detail}). "
             f"{_SAVE}",
         )  # fmt: skip
-    return Submission(name, candidate.origin, cells=cells, answers=_answers(finder, nb.cells))
+    digest = hashlib.sha256(data).hexdigest()
+    return Submission(name, candidate.origin, cells=cells, answers=_answers(finder, nb.cells), digest=digest)
 
 
 def _answers(finder: AnswerFinder | None, cells: list) -> dict[str, Answer]:
