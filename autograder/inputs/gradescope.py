@@ -38,8 +38,15 @@ _Loader.add_multi_constructor("!", _plain)
 
 
 def metadata_base(files: list[File]) -> int | None:
-    """How many parts lead to the folder holding submission_metadata.yml (at the top or one folder down)."""
-    depths = [len(f.parts) - 1 for f in files if f.name == METADATA and len(f.parts) <= 3]
+    """How many parts lead to the folder holding submission_metadata.yml (at the top or one folder down).
+
+    A file inside an archive the input holds is something a student uploaded, never the LMS's metadata: it must
+    not decide what the input is (every '.zip' below the input is opened as an archive, see tree)."""
+    depths = [
+        len(f.parts) - 1
+        for f in files
+        if f.name == METADATA and len(f.parts) <= 3 and not any(p.lower().endswith(".zip") for p in f.parts[1:-1])
+    ]
     return min(depths) if depths else None
 
 
