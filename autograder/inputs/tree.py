@@ -2,10 +2,10 @@
 
 Everything here is untrusted (LMS exports hold what students uploaded). Nothing is extracted to disk, so no name
 can write anywhere; an entry is read into memory only when it is graded, within MAX_FILE_BYTES (zipfile never yields
-more than an entry declares). Each input may list at most MAX_ENTRIES files and decompress at most
-MAX_NESTED_BYTES of nested archives, at most MAX_DEPTH archives deep: a zip bomb costs only the archive that holds
-it, which becomes a file with a problem. Links are never followed out of a folder given, nor at all inside an
-archive. A file that cannot be read carries a sentence, never an exception.
+more than an entry declares). The input, and each upload in it (an archive in the folder or zip given), may list at
+most MAX_ENTRIES files and decompress at most MAX_NESTED_BYTES of nested archives, at most MAX_DEPTH archives deep:
+a zip bomb costs only the upload that holds it, where the archive that exceeds a bound becomes a file with a problem.
+Links are never followed out of a folder given, nor at all inside an archive. A file that cannot be read carries a sentence, never an exception.
 """
 
 from __future__ import annotations
@@ -114,8 +114,10 @@ def _local_file(path: Path, parts: tuple[str, ...], real_root: Path | None, budg
         return [File(parts, 0, f"It could not be read ({getattr(exc, 'strerror', None) or exc}).")]
     if not stat.S_ISREG(info.st_mode):
         return [File(parts, 0, "It is not a regular file (a device, a pipe or a socket), so it was not read.")]
-    if parts[-1].lower().endswith(".zip"):
-        return _archive(parts, functools.partial(zipfile.ZipFile, path), info.st_size, 1, budget)
+    if parts[-1].lower().endswith(".zip"):  # the input itself, or an upload in the folder given: its own bounds
+        own = real_root is None
+        load = functools.partial(zipfile.ZipFile, path)
+        return _archive(parts, load, info.st_size, 1, budget if own else _Budget(), own)
     return [File(parts, info.st_size, _too_large(info.st_size), functools.partial(_read_local, path))]
 
 
@@ -131,11 +133,18 @@ def _read_local(path: Path) -> bytes:
 
 
 def _archive(
-    parts: tuple[str, ...], load: Callable[[], zipfile.ZipFile], size: int, depth: int, budget: _Budget
+    parts: tuple[str, ...],
+    load: Callable[[], zipfile.ZipFile],
+    size: int,
+    depth: int,
+    budget: _Budget,
+    own: bool = False,
 ) -> list[File]:
     """The entries of a zip as Files; a zip that cannot be opened or is too big is one File with a problem.
 
-    Below the top (depth > 1) an archive is decompressed into memory to be listed, which costs the input's budget.
+    Below the top (depth > 1) an archive is decompressed into memory to be listed, which costs the budget of the upload
+    it belongs to. The archives directly in the input (`own`: the zip given) are uploads, each with a budget of its
+    own, so no upload can exhaust another's.
     """
     if depth > 1:
         if depth > MAX_DEPTH:
@@ -143,7 +152,7 @@ def _archive(
         if too_large := _too_large(size):
             return [File(parts, size, too_large)]
         if size > budget.nested_bytes:
-            return [File(parts, size, "It was not opened: the zips inside this input hold too much data in all.")]
+            return [File(parts, size, "It was not opened: the zips inside this upload hold too much data in all.")]
         budget.nested_bytes -= size
     try:
         with load() as archive:
@@ -163,7 +172,8 @@ def _archive(
         if problem := _entry_problem(info):
             files.append(File(here, info.file_size, problem))
         elif inner[-1].lower().endswith(".zip"):
-            files += _archive(here, functools.partial(_open_zip, reader), info.file_size, depth + 1, budget)
+            upload_budget = _Budget() if own else budget
+            files += _archive(here, functools.partial(_open_zip, reader), info.file_size, depth + 1, upload_budget)
         else:
             files.append(File(here, info.file_size, _too_large(info.file_size), reader))
     return files

@@ -99,13 +99,3 @@ def test_bounds_refuse_only_the_archive_that_exceeds_them(tmp_path, monkeypatch)
     assert "holds 7 files" in found["in/b.zip"]
     assert "nested more than 3 deep" in found["in/c.zip/nested.zip/x.zip/y.zip"]
     assert "not a zip archive that can be opened" in found["in/d.zip"]
-
-
-def test_nested_archives_share_one_budget_per_input(tmp_path, monkeypatch):
-    first, second = zipped({"a.ipynb": b"{}" * 400}), zipped({"b.ipynb": b"{}"})
-    monkeypatch.setattr(tree, "MAX_NESTED_BYTES", len(first) + 10)
-    archive = tmp_path / "in.zip"
-    archive.write_bytes(zipped({"1.zip": first, "2.zip": second}))
-    found = listing(archive)
-    assert found["in.zip/1.zip/a.ipynb"] is None
-    assert "hold too much data in all" in found["in.zip/2.zip"]
