@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograder.gradebook.grades import GRADES, GradesError, read_grades
 from autograder.grading.api import Mistake
+from autograder.output import OutputFolder
 from autograder.worker.execute import CellOutcome
 
 RESULTS = "results.json"
@@ -155,11 +157,25 @@ def parse_results(name: str, data: dict[str, Any]) -> GradedSubmission:
 
 
 def submission_folders(folder: Path) -> list[Path]:
-    """The graded folder's submission folders: real directories inside it (symlinks are never followed out)."""
+    """The graded folder's submission folders: real directories inside it (symlinks are never followed out), only
+    those its grades.csv lists when it has one (a later grade into the folder may leave others behind)."""
     root = folder.resolve()
+    listed = _graded(root)
     return sorted(
-        p for p in root.iterdir() if p.is_dir() and not p.is_symlink() and (p / RESULTS).is_file()
+        p
+        for p in root.iterdir()
+        if p.is_dir() and not p.is_symlink() and (p / RESULTS).is_file() and (listed is None or p.name in listed)
     )
+
+
+def _graded(root: Path) -> set[str] | None:
+    """The submissions the folder's grades.csv lists; None without one that can be read (results from elsewhere)."""
+    if not (root / GRADES).is_file():
+        return None
+    try:
+        return {row.submission for row in read_grades(OutputFolder(root)).rows}
+    except (GradesError, OSError, UnicodeDecodeError):
+        return None
 
 
 def read_batch(folder: Path) -> Batch:
