@@ -3,9 +3,9 @@
 The roster's `Student, ID, SIS User ID, SIS Login ID, Section` columns are kept, one column named after the
 assignment is added, and the second row is Canvas's `    Points Possible` row. Students are matched by Canvas user
 id, else SIS user id, else login (a submitter's SID or email, or the part of the email before '@'). Every student of
-a group submission gets the group's score. A submission no roster student matches, a student with no submission,
-and a student several submissions match (the highest score is used) are listed on stdout and in
-canvas_unmatched.csv; none is dropped. A student with no submission gets an empty cell, which Canvas leaves as is.
+a group submission gets the group's score. A submission no roster student matches, a match by the part of the email
+before '@' alone (another person's address may share it), a student with no submission, and a student several
+submissions match (the highest score is used) are listed on stdout and in canvas_unmatched.csv; none is dropped. A student with no submission gets an empty cell, which Canvas leaves as is.
 """
 
 from __future__ import annotations
@@ -110,12 +110,17 @@ def _keys(student: dict[str, str]) -> list[tuple[str, str]]:
             (("id", "ID"), ("sis", "SIS User ID"), ("login", "SIS Login ID")) if student[column]]  # fmt: skip
 
 
-def _wanted(person: Submitter) -> list[tuple[str, str]]:
-    """The roster keys a submitter may match, best first."""
+def _wanted(person: Submitter) -> list[tuple[tuple[str, str], bool]]:
+    """The roster keys a submitter may match, best first, each with whether it is weak (the email's part before '@',
+    which another person's address may share)."""
     email = (person.email or "").casefold()
-    candidates = [("id", person.canvas_id), ("sis", person.sid), ("login", person.sid), ("login", email),
-                  ("login", email.partition("@")[0] if "@" in email else "")]  # fmt: skip
-    return [(kind, value.casefold()) for kind, value in candidates if value]
+    candidates = [("id", person.canvas_id, False), ("sis", person.sid, False), ("login", person.sid, False),
+                  ("login", email, False), ("login", email.partition("@")[0] if "@" in email else "", True)]  # fmt: skip
+    return [((kind, value.casefold()), weak) for kind, value, weak in candidates if value]
+
+
+def _row(student: dict[str, str]) -> tuple[str, ...]:
+    return tuple(student[c] for c in ROSTER_COLUMNS)
 
 
 def join(roster: list[dict[str, str]], graded: Sequence[Graded]) -> CanvasGradebook:
@@ -128,14 +133,18 @@ def join(roster: list[dict[str, str]], graded: Sequence[Graded]) -> CanvasGradeb
     sources: dict[int, list[str]] = {}
     for item in graded:
         for person in item.submitters or (Submitter(),):
-            number = next((index[k] for k in _wanted(person) if k in index), None)
+            found = ((index[k], k[1], weak) for k, weak in _wanted(person) if k in index)
+            number, key, weak = next(found, (None, "", False))
             if number is None:
                 book.mismatches.append(Mismatch("no roster student matches it", item.submission, person))
                 continue
+            if weak:
+                problem = f"matched only by the part of the email before '@' ({key}); check that it is this student"
+                book.mismatches.append(Mismatch(problem, item.submission, person, _row(roster[number])))
             sources.setdefault(number, []).append(item.submission)
             book.scores[number] = max(book.scores.get(number, item.score), item.score)
     for number, student in enumerate(roster):
-        row = tuple(student[c] for c in ROSTER_COLUMNS)
+        row = _row(student)
         if number not in sources:
             book.mismatches.append(Mismatch("no submission, so the score is left empty", student=row))
         elif len(sources[number]) > 1:
