@@ -9,6 +9,7 @@ import sys
 from autograder.commands.grade import assignment_of
 from autograder.gradebook.grades import GRADES, GradesError
 from autograder.output import OutputFolder
+from autograder.written.scores import WrittenScoresError
 from autograder.written.workflow import NoAnswers, write_written
 
 
@@ -28,7 +29,7 @@ def main(args: argparse.Namespace) -> int:
         return 2
     try:
         pages, note = write_written(out, assignment.name, questions, args.show_names)
-    except (GradesError, NoAnswers) as exc:
+    except (GradesError, NoAnswers, WrittenScoresError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2
     for page in pages:

@@ -59,9 +59,19 @@ def blank_sheet(questions: list[WrittenQuestion], submissions: list[str]) -> str
     return csv_text(rows + _rows(questions, anonymous_ids(submissions)))
 
 
+def _sheet_text(path: Path) -> str:
+    """A filled-in sheet's text; WrittenScoresError saying how to save it when it is not UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise WrittenScoresError(
+            f"{path} is not UTF-8 text, so it was left as it is: save it from the spreadsheet as 'CSV UTF-8'."
+        ) from None
+
+
 def sheet_ids(path: Path) -> dict[str, str]:
     """The answer id each submission has in the sheet at `path`; the first id wins if one is listed twice."""
-    rows = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+    rows = csv.DictReader(io.StringIO(_sheet_text(path)))
     ids: dict[str, str] = {}
     for row in rows:
         name, answer_id = (row.get("submission") or "").strip(), (row.get(ANSWER_ID) or "").strip()
@@ -72,7 +82,7 @@ def sheet_ids(path: Path) -> dict[str, str]:
 
 def extended_sheet(path: Path, questions: list[WrittenQuestion], ids: Mapping[str, str]) -> str:
     """The sheet at `path`, untouched, with a blank row added for each submission of `ids` it does not list."""
-    text = path.read_text(encoding="utf-8-sig")
+    text = _sheet_text(path)
     listed = sheet_ids(path)
     added = _rows(questions, {s: i for s, i in ids.items() if s not in listed})
     if not added:
@@ -84,7 +94,7 @@ def has_scores(path: Path) -> bool:
     """True when a sheet at `path` already holds any score (it must not be overwritten)."""
     if not path.is_file():
         return False
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(_sheet_text(path))))
     return any(value.strip() for row in rows[2:] for value in row[2:])
 
 
@@ -93,7 +103,7 @@ def read_scores(
 ) -> dict[str, dict[str, float | None]]:
     """The scores by submission and question; WrittenScoresError naming every cell that is wrong."""
     try:
-        reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+        reader = csv.DictReader(io.StringIO(_sheet_text(path)))
         rows = list(reader)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise WrittenScoresError(f"{path} could not be read ({exc}).") from None
