@@ -84,7 +84,12 @@ def read_grades(out: OutputFolder) -> GradesTable:
     path = out.path(GRADES)
     if not path.is_file():
         raise GradesError(f"{path} does not exist: grade the submissions into {out.root} first (without --question).")
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    try:
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))  # a spreadsheet may add a BOM
+    except UnicodeDecodeError:
+        raise GradesError(
+            f"{path} is not UTF-8 text: it was saved in another encoding; save it as 'CSV UTF-8' or grade again."
+        ) from None
     if (
         len(rows) < 2
         or rows[0][:1] != ["submission"]
