@@ -1,11 +1,13 @@
 """The CSV Canvas imports into its gradebook, joined with the course's Canvas gradebook export (`--roster`).
 
-The roster's `Student, ID, SIS User ID, SIS Login ID, Section` columns are kept, one column named after the
-assignment is added, and the second row is Canvas's `    Points Possible` row. Students are matched by Canvas user
-id, else SIS user id, else login (a submitter's SID or email, or the part of the email before '@'). Every student of
-a group submission gets the group's score. A submission no roster student matches, a match by the part of the email
-before '@' alone (another person's address may share it), a student with no submission, and a student several
-submissions match (the highest score is used) are listed on stdout and in canvas_unmatched.csv; none is dropped. A student with no submission gets an empty cell, which Canvas leaves as is.
+The roster's `Student, ID, SIS User ID, SIS Login ID, Section` columns are kept (`SIS User ID` only when the roster
+has it: Canvas exports it only to people allowed to see SIS data; fields may be separated by ';', a Canvas setting),
+one column named after the assignment is added, and the second row is Canvas's indented `Points Possible` row. Students
+are matched by Canvas user id, else SIS user id, else login (a submitter's SID or email, or the part of the email before
+'@'). Every student of a group submission gets the group's score. A submission no roster student matches, a match by
+the part of the email before '@' alone (another person's address may share it), a student with no submission, and a
+student several submissions match (the highest score is used) are listed on stdout and in canvas_unmatched.csv; none
+is dropped. A student with no submission gets an empty cell, which Canvas leaves as is.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from autograder.inputs.identity import Submitter
 from autograder.output import OutputFolder
 
 ROSTER_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+OPTIONAL_COLUMNS = ("SIS User ID",)  # Canvas exports it only to people allowed to see SIS data
+_KEY_COLUMNS = {"ID": "id", "SIS User ID": "sis", "SIS Login ID": "login"}
 CANVAS_IMPORT = "canvas_import.csv"
 UNMATCHED = "canvas_unmatched.csv"
 MAX_ROSTER_BYTES = 50 * 2**20
@@ -87,8 +91,10 @@ def read_roster(path: Path) -> list[dict[str, str]]:
         raise RosterError(
             f"the roster {path} could not be read ({exc}); export it from Canvas (Grades > Export)."
         ) from None
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in ROSTER_COLUMNS if c not in (reader.fieldnames or [])]
+    header = text.split("\n", 1)[0]
+    reader = csv.DictReader(io.StringIO(text), delimiter=";" if header.count(";") > header.count(",") else ",")
+    present = [c for c in ROSTER_COLUMNS if c in (reader.fieldnames or [])]
+    missing = [c for c in ROSTER_COLUMNS if c not in present and c not in OPTIONAL_COLUMNS]
     if missing:
         raise RosterError(
             f"the roster {path} has no {', '.join(missing)} column(s); give the CSV Canvas exports from Grades > "
@@ -96,31 +102,29 @@ def read_roster(path: Path) -> list[dict[str, str]]:
         )
     students = []
     for row in reader:
-        values = {c: (row.get(c) or "").strip() for c in ROSTER_COLUMNS}
-        if values["Student"] == "Points Possible" or not (
-            values["ID"] or values["SIS User ID"] or values["SIS Login ID"]
-        ):
+        values = {c: (row.get(c) or "").strip() for c in present}
+        if values["Student"] == "Points Possible" or not any(values.get(c) for c in _KEY_COLUMNS):
             continue
         students.append(values)
     return students
 
 
 def _keys(student: dict[str, str]) -> list[tuple[str, str]]:
-    return [(kind, student[column].casefold()) for kind, column in
-            (("id", "ID"), ("sis", "SIS User ID"), ("login", "SIS Login ID")) if student[column]]  # fmt: skip
+    return [(kind, student[column].casefold()) for column, kind in _KEY_COLUMNS.items() if student.get(column)]
 
 
 def _wanted(person: Submitter) -> list[tuple[tuple[str, str], bool]]:
     """The roster keys a submitter may match, best first, each with whether it is weak (the email's part before '@',
     which another person's address may share)."""
     email = (person.email or "").casefold()
+    local = email.partition("@")[0] if "@" in email else ""
     candidates = [("id", person.canvas_id, False), ("sis", person.sid, False), ("login", person.sid, False),
-                  ("login", email, False), ("login", email.partition("@")[0] if "@" in email else "", True)]  # fmt: skip
+                  ("login", email, False), ("login", local, True)]  # fmt: skip
     return [((kind, value.casefold()), weak) for kind, value, weak in candidates if value]
 
 
 def _row(student: dict[str, str]) -> tuple[str, ...]:
-    return tuple(student[c] for c in ROSTER_COLUMNS)
+    return tuple(student.get(c, "") for c in ROSTER_COLUMNS)
 
 
 def join(roster: list[dict[str, str]], graded: Sequence[Graded]) -> CanvasGradebook:
@@ -155,9 +159,10 @@ def join(roster: list[dict[str, str]], graded: Sequence[Graded]) -> CanvasGradeb
 
 def write_canvas_import(out: OutputFolder, book: CanvasGradebook, column: str, possible: float) -> list[str]:
     """canvas_import.csv and canvas_unmatched.csv; returns one sentence per problem, for stdout."""
-    rows: list[list[str]] = [[*ROSTER_COLUMNS, column], ["    Points Possible", "", "", "", "", points(possible)]]
+    kept = [c for c in ROSTER_COLUMNS if not book.roster or c in book.roster[0]]  # the roster's own columns
+    rows: list[list[str]] = [[*kept, column], ["    Points Possible", *("" for _ in kept[1:]), points(possible)]]
     for number, student in enumerate(book.roster):
-        rows.append([*(student[c] for c in ROSTER_COLUMNS), points(book.scores.get(number))])
+        rows.append([*(student[c] for c in kept), points(book.scores.get(number))])
     out.write_text(CANVAS_IMPORT, text=csv_text(rows))
     header = ["problem", "submission", "student", "email", "sid", "canvas_id", *ROSTER_COLUMNS]
     out.write_text(UNMATCHED, text=csv_text([header, *(m.row() for m in book.mismatches)]))
