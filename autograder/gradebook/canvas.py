@@ -1,13 +1,14 @@
 """The CSV Canvas imports into its gradebook, joined with the course's Canvas gradebook export (`--roster`).
 
-The roster's `Student, ID, SIS User ID, SIS Login ID, Section` columns are kept (`SIS User ID` only when the roster
-has it: Canvas exports it only to people allowed to see SIS data; fields may be separated by ';', a Canvas setting),
-one column named after the assignment is added, and the second row is Canvas's indented `Points Possible` row. Students
-are matched by Canvas user id, else SIS user id, else login (a submitter's SID or email, or the part of the email before
-'@'). Every student of a group submission gets the group's score. A submission no roster student matches, a match by
-the part of the email before '@' alone (another person's address may share it), a student with no submission, and a
-student several submissions match (the highest score is used) are listed on stdout and in canvas_unmatched.csv; none
-is dropped. A student with no submission gets an empty cell, which Canvas leaves as is.
+The roster's `Student, ID, SIS User ID, SIS Login ID, Section` columns are kept (`SIS User ID` and `SIS Login ID`
+only when the roster has them: Canvas exports them only to people allowed to see SIS data; fields may be separated
+by ';', a Canvas setting), one column named after the assignment is added, and the second row is Canvas's indented
+`Points Possible` row. Students are matched by Canvas user id, else SIS user id, else login (a submitter's SID or
+email, or the part of the email before '@'). Every student of a group submission gets the group's score. A
+submission no roster student matches, a match by the part of the email before '@' alone (another person's address
+may share it), a student with no submission, and a student several submissions match (the highest score is used) are
+listed on stdout and in canvas_unmatched.csv; none is dropped. A student with no submission gets an empty cell,
+which Canvas leaves as is.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from autograder.inputs.identity import Submitter
 from autograder.output import OutputFolder
 
 ROSTER_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
-OPTIONAL_COLUMNS = ("SIS User ID",)  # Canvas exports it only to people allowed to see SIS data
+OPTIONAL_COLUMNS = ("SIS User ID", "SIS Login ID")  # Canvas exports them only to people allowed to see SIS data
 _KEY_COLUMNS = {"ID": "id", "SIS User ID": "sis", "SIS Login ID": "login"}
 CANVAS_IMPORT = "canvas_import.csv"
 UNMATCHED = "canvas_unmatched.csv"

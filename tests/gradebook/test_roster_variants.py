@@ -1,7 +1,7 @@
-"""Canvas's gradebook export as Canvas writes it for the people who export it: without `SIS User ID` for a teacher or
-TA who may not see SIS data (Canvas adds that column only with the permission), with `Root Account` when the account
-trusts another, and with ';' between fields for users who chose semicolons. Each is read, and the import Canvas gets
-back has the roster's own identity columns."""
+"""Canvas's gradebook export as Canvas writes it for the people who export it: without `SIS User ID` (and, in older
+Canvas, `SIS Login ID`) for a teacher or TA who may not see SIS data (Canvas adds them only with the permission),
+with `Root Account` when the account trusts another, and with ';' between fields for users who chose semicolons.
+Each is read, and the import Canvas gets back has the roster's own identity columns."""
 
 import csv
 
@@ -17,6 +17,7 @@ NO_SIS = (
     '"Smith, Alice",3401,asmith,DL-01,7.00\r\n'
     '"Jones, Bob",3402,bjones,DL-01,\r\n'
 )
+OLDER_CANVAS = "Student,ID,Section,Quiz 1 (1001)\r\n    Points Possible,,,10.00\r\n\"Smith, Alice\",3401,DL-01,7.00\r\n"
 ROOT_ACCOUNT = (
     "Student,ID,SIS User ID,SIS Login ID,Root Account,Section,Quiz 1 (1001)\r\n"
     "    Points Possible,,,,,,10.00\r\n"
@@ -26,7 +27,9 @@ SEMICOLONS = "\ufeffStudent;ID;SIS User ID;SIS Login ID;Section;Quiz 1 (1001)\r\
              '"Smith, Alice";3401;S1001;asmith;DL-01;7,00\r\n'  # fmt: skip
 
 
-@pytest.mark.parametrize("text", [NO_SIS, ROOT_ACCOUNT, SEMICOLONS], ids=["no-sis", "root-account", "semicolons"])
+@pytest.mark.parametrize(
+    "text", [NO_SIS, OLDER_CANVAS, ROOT_ACCOUNT, SEMICOLONS], ids=["no-sis", "older", "root-account", "semicolons"]
+)
 def test_the_roster_is_read_and_alice_gets_her_score(tmp_path, text):
     path = tmp_path / "gradebook.csv"
     path.write_text(text, encoding="utf-8")
