@@ -123,5 +123,7 @@ def write_regrade(
         else:
             scores = result.by_question(list(outcome.max_points))
             row.points |= {q: scores[q] for q in (asked if merged else outcome.max_points)}
+            if not merged and table.identity:  # graded in full: who and when are the notebook's graded now
+                row.identity = submission.origin.columns()
     table.write(out)
     return table
