@@ -1,9 +1,12 @@
 """Acceptance: the real grader (`autograder grade`, isolated workers) on the corpus of corpus/variants.py.
 
 Every correct alternative gets full marks; every single bug loses points on its own question and nowhere else,
-except [training] for the few bugs declared to stop the student's network from learning (Variant.also).
+except [training] for the few bugs declared to stop the student's network from learning (Variant.also). Where a
+variant says more (the mistake's id, a phrase of its feedback, the only tests it may fail, the tests that must earn
+it nothing), that is checked too.
 """
 
+import importlib
 import json
 import subprocess
 import sys
@@ -33,6 +36,19 @@ def _feedback(out: Path, name: str, question: str) -> str:
     return " ".join(t["output"] for t in data["tests"] if question in t["tags"])
 
 
+def _tests(out: Path, name: str, question: str) -> dict[str, dict]:
+    """The question's tests in results.json, by grader function name (the name results.json shows is its docstring)."""
+    module = importlib.import_module(f"assignments.optim_reg.graders.test_{question}")
+    functions = {f"[{question}] {fn.__doc__.strip().splitlines()[0]}": n for n, fn in vars(module).items()
+                 if n.startswith("test_") and callable(fn)}  # fmt: skip
+    data = json.loads((out / name / "results.json").read_text())
+    return {functions[t["name"]]: t for t in data["tests"] if question in t["tags"]}
+
+
+def _lost(test: dict) -> bool:
+    return test["score"] < test["max_score"]
+
+
 @pytest.mark.parametrize("variant", CORRECT, ids=lambda v: v.name)
 def test_correct_alternatives_get_full_marks(graded, variant):
     grades, out = graded
@@ -52,9 +68,28 @@ def test_each_bug_costs_points_on_its_own_question_only(graded, variant):
     assert not elsewhere, f"{variant.name} also lost points on {elsewhere}: " + str(
         {q: _feedback(out, variant.name, q) for q in elsewhere}
     )
+    feedback = _feedback(out, variant.name, variant.question)
+    tests = _tests(out, variant.name, variant.question)
+    named = [t["extra_data"]["mistake"] for t in tests.values() if "mistake" in t["extra_data"]]
     if variant.diagnosis:
-        assert variant.diagnosis in _feedback(out, variant.name, variant.question)
-        tests = json.loads((out / variant.name / "results.json").read_text())["tests"]
-        named = [t["extra_data"]["mistake"] for t in tests if "mistake" in t["extra_data"]]
+        assert variant.diagnosis in feedback
         assert named and all(m["id"].startswith(f"{variant.question}.") for m in named), named
         assert any(variant.diagnosis in m["text"] for m in named), "results.json names the mistake by id and text"
+    if variant.mistake:
+        assert variant.mistake in {m["id"] for m in named}, (named, feedback)
+    if variant.says:
+        assert variant.says in feedback, feedback
+    if variant.only:
+        lost = {n for n, t in tests.items() if _lost(t)}
+        assert lost == set(variant.only), {n: tests[n]["output"] for n in lost ^ set(variant.only) if n in tests}
+    nothing = tests if variant.nothing == ("*",) else variant.nothing
+    earned = {n: tests[n]["score"] for n in nothing if tests[n]["score"] > 0}
+    assert not earned, f"{variant.name} earned points it cannot have earned: {earned}"
+
+
+def test_variants_name_grader_tests_that_exist():
+    for variant in BUGS:
+        names = [n for n in (*variant.only, *variant.nothing) if n != "*"]
+        module = importlib.import_module(f"assignments.optim_reg.graders.test_{variant.question}")
+        missing = [n for n in names if not callable(getattr(module, n, None))]
+        assert not missing, f"{variant.name} names grader tests that do not exist: {missing}"
