@@ -3,9 +3,12 @@
 Each case mirrors a @public test of graders/ (same inputs where they are small, the same input recipe where they are
 not); the build runs it on the reference with the very code that runs it in the notebook (the engine's
 autograder/authoring/public_checks.py plus public_checks.py here) and stores the result as the expected value, so no
-expected value is typed by hand. The one exception is
-[training]: the reference cannot train at build time, so its case states SPEC's requirement instead (part 9 ran and
-its validation losses are finite). Hidden tests have no case here: nothing a student receives holds them.
+expected value is typed by hand. Update functions carry the known mistakes of mistakes_optimizers.py: the build runs
+each one on the case and stores only a fingerprint of its result, so the notebook can name a mistake without holding
+its code. Statistical cases (initializers, dropout) store what a correct implementation satisfies (True/False within
+6 standard errors) and the std each known init mistake would give. The one exception is [training]: the reference
+cannot train at build time, so its case states SPEC's requirement instead (part 9 ran and its validation losses are
+finite). Hidden tests have no case here: nothing a student receives holds them.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from assignments.optim_reg.graders import (
+    mistakes_optimizers,
     test_adam,
     test_adamw,
     test_dropout,
@@ -35,24 +39,39 @@ def _tensor(values: Any, dtype: str) -> dict[str, Any]:
     return {"tensor": np.asarray(values).tolist(), "dtype": dtype}
 
 
+def _seeded(shape: list[int], dtype: str, seed: int, offset: float) -> dict[str, Any]:
+    """A tensor the notebook draws itself: offset + U(0, 2) from its own seeded generator."""
+    return {"shape": shape, "dtype": dtype, "seed": seed, "offset": offset}
+
+
 def _update_cases(function: str, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One step of an update function from the test's ONE_STEP runs (inputs drawn as the probe draws them)."""
+    """The runs of a @public optimizer test, step after step (inputs drawn as the probe draws them), with the
+    known mistakes the build fingerprints."""
     states, takes_t = UPDATE_FUNCTIONS[function]
+    known = {
+        mistake_id: (mistakes_optimizers.MISTAKES[mistake_id], names)
+        for mistake_id, names in mistakes_optimizers.VERSIONS[function].items()
+    }
     cases = []
     for run in runs:
         param, state, grads = _run_inputs(run, states)
-        args = [_tensor(param, run["dtype"]), _tensor(grads[0], run["dtype"])]
-        args += [_tensor(state[name], run["dtype"]) for name in states]
-        args += [run["t0"]] if takes_t else []
-        what = f"{function} one step on {run['dtype']} tensors of shape {tuple(run['shape'])}"
-        cases.append({"kind": "call", "fn": function, "args": args, "what": what})
+        dtype = run["dtype"]
+        case = {
+            "kind": "update_run", "fn": function, "returns": ["param", *states], "param": _tensor(param, dtype),
+            "state": [_tensor(state[name], dtype) for name in states], "grads": [_tensor(g, dtype) for g in grads],
+            "hyper": run.get("hyper", {}), "atol": 1e-30, "what": mistakes_optimizers.describe_run(function, run),
+            "mistakes": known,
+        }  # fmt: skip
+        if takes_t:
+            case["t0"] = run["t0"]
+        cases.append(case)
     return cases
 
 
-def cases() -> dict[str, list[dict[str, Any]]]:
-    """Every question's public cases (without expected values: the build adds the reference's)."""
+def _init_cases() -> list[dict[str, Any]]:
     fans = [
-        {"kind": "call", "fn": "compute_fans", "args": [{"tuple": list(s)}], "what": f"compute_fans({s})"}
+        {"kind": "call", "fn": "compute_fans", "args": [{"tuple": list(s)}], "returns": ["fan_in", "fan_out"],
+         "what": f"compute_fans({s})"}
         for s in test_init.FAN_PUBLIC
     ]
     returns = [
@@ -60,46 +79,84 @@ def cases() -> dict[str, list[dict[str, Any]]]:
         for fn in INIT_FUNCTIONS
         for s in test_init.FAN_PUBLIC
     ]
-    small = test_l2.CASES[0]
-    params = [_tensor(p, small["dtype"]) for p in l2_params(small["shapes"], small["dtype"], small["seed"])]
-    l2 = {"kind": "call", "fn": "l2_penalty", "args": [params, small["lam"]], "rtol": test_l2.RTOL,
-          "what": f"l2_penalty of tensors of shapes {[tuple(s) for s in small['shapes']]}, lam={small['lam']}"}  # fmt: skip
-    public_seed = test_dropout.PUBLIC_SEED
-    shapes = [
-        {"kind": "dropout", "p": c["p"], "x": {"shape": c["shape"], "dtype": c["dtype"], "seed": public_seed + 100 * n,
-         "offset": 9.0}, "kwargs": {}, "what": f"dropout_forward(x of shape {tuple(c['shape'])}, p={c['p']}) shapes and mask"}
-        for n, c in enumerate(test_dropout.PUBLIC_STATS)
+    draws = []
+    for i, draw in enumerate(test_init.PUBLIC_DRAWS):
+        fn, shape, kwargs = draw["fn"], tuple(draw["shape"]), draw["kwargs"]
+        spec = {"gain": 1.0, **kwargs} if fn.startswith("xavier") else {"mode": "fan_in", **kwargs}
+        std = test_init.expected_std(fn, shape, spec)
+        causes = [(wrong / std, mistake.text) for mistake, wrong in test_init.mistaken_stds(fn, shape, spec)
+                  if abs(wrong / std - 1) > 0.05]  # fmt: skip
+        draws.append({
+            "kind": "init_draws", "fn": fn, "shape": list(shape), "kwargs": kwargs, "calls": draw["calls"],
+            "seed": test_init.PUBLIC_DRAW_SEED + i, "std": std, "family": test_init.FAMILY[fn], "causes": causes,
+            "what": f"{test_init.label(fn, shape, kwargs)}: {draw['calls']} draws from one seeded generator",
+        })  # fmt: skip
+    return fans + returns + draws
+
+
+def _dropout_cases() -> list[dict[str, Any]]:
+    seed = test_dropout.PUBLIC_SEED  # x and the generator seeded as the public tests' probe seeds them
+    stats = [
+        {"kind": "dropout", "p": c["p"], "x": _seeded(c["shape"], c["dtype"], seed + 100 * i, 9.0),
+         "seed": seed + 100 * i + 1,
+         "what": f"dropout_forward(x of shape {tuple(c['shape'])}, {c['dtype']}, p={c['p']}): shapes, mask, rate, scale"}
+        for i, c in enumerate(test_dropout.PUBLIC_STATS)
     ]  # fmt: skip
     identity = [
-        {"kind": "dropout", "p": p, "x": {"shape": [64, 32], "dtype": "float32", "seed": public_seed + 7, "offset": 9.0},
+        {"kind": "dropout", "p": p, "x": _seeded([64, 32], "float32", seed + 7, 9.0), "seed": seed + 8,
          "kwargs": {"training": training}, "identity": True,
-         "what": f"dropout_forward(x, p={p}, training={training}) returns x unchanged"}
+         "what": f"dropout_forward(x, p={p}, training={training}) returns x unchanged (and p=0.5 does drop)"}
         for p, training in ((0.5, False), (0.0, True))
     ]  # fmt: skip
+    m = test_dropout.PUBLIC_MODULE
+    module = {
+        "kind": "dropout_module", "p": m["p"], "x": _seeded(m["shape"], m["dtype"], seed + 70, 9.0),
+        "grad": _seeded(m["shape"], m["dtype"], seed + 71, -1.0), "seed": seed + 72,
+        "what": f"Dropout({m['p']}) on x of shape {tuple(m['shape'])}: two calls, backward, eval, train",
+    }  # fmt: skip
+    b = test_dropout.PUBLIC_BACKWARD
+    mask = np.random.default_rng(seed + 80).random(b["shape"]) >= b["p"]
+    backward = {
+        "kind": "call", "fn": "dropout_backward",
+        "args": [_seeded(b["shape"], b["dtype"], seed + 81, -1.0), _tensor(mask, "bool"), b["p"]],
+        "what": f"dropout_backward(grad_out of shape {tuple(b['shape'])}, a given mask, p={b['p']})",
+    }  # fmt: skip
+    return stats + identity + [backward, module]
+
+
+def _early_stopping_cases() -> list[dict[str, Any]]:
     kwargs, metrics = test_early_stopping.RUNS["plateau"]
+    tensor_kwargs, tensor_metrics = test_early_stopping.PUBLIC_TENSOR_RUN
     restore = test_early_stopping.RESTORE["linear"]
+    shown = ["nan" if m is None else m for m in tensor_metrics]
+    return [
+        {"kind": "early_stopping", "kwargs": kwargs, "metrics": metrics,
+         "what": f"EarlyStopping({kwargs}) on validation losses {metrics}"},
+        {"kind": "early_stopping", "kwargs": tensor_kwargs, "metrics": tensor_metrics, "tensors": True,
+         "what": f"EarlyStopping({tensor_kwargs}) on one-element tensors (requiring grad) {shown}"},
+        {"kind": "restore", "kwargs": restore["kwargs"], "metrics": restore["metrics"],
+         "what": f"EarlyStopping({restore['kwargs']}).restore(model) after losses {restore['metrics']}"},
+    ]  # fmt: skip
+
+
+def _l2_case() -> dict[str, Any]:
+    small = test_l2.CASES[0]
+    params = [_tensor(p, small["dtype"]) for p in l2_params(small["shapes"], small["dtype"], small["seed"])]
+    return {"kind": "call", "fn": "l2_penalty", "args": [params, small["lam"]], "rtol": test_l2.RTOL,
+            "what": f"l2_penalty of tensors of shapes {[tuple(s) for s in small['shapes']]}, lam={small['lam']}"}  # fmt: skip
+
+
+def cases() -> dict[str, list[dict[str, Any]]]:
+    """Every question's public cases (without expected values: the build adds the reference's)."""
     return {
-        "init": fans + returns,
-        "momentum": _update_cases("sgd_momentum_update", test_momentum.ONE_STEP),
-        "rmsprop": _update_cases("rmsprop_update", test_rmsprop.ONE_STEP),
-        "adam": _update_cases("adam_update", test_adam.ONE_STEP),
-        "adamw": _update_cases("adamw_update", test_adamw.ONE_STEP),
-        "l2": [l2],
-        "dropout": shapes + identity,
-        "early_stopping": [
-            {
-                "kind": "early_stopping",
-                "kwargs": kwargs,
-                "metrics": metrics,
-                "what": f"EarlyStopping({kwargs}) on validation losses {metrics}",
-            },
-            {
-                "kind": "restore",
-                "kwargs": restore["kwargs"],
-                "metrics": restore["metrics"],
-                "what": f"EarlyStopping({restore['kwargs']}).restore(model) after losses {restore['metrics']}",
-            },
-        ],
+        "init": _init_cases(),
+        "momentum": _update_cases("sgd_momentum_update", test_momentum.ONE_STEP + test_momentum.FEW_STEPS),
+        "rmsprop": _update_cases("rmsprop_update", test_rmsprop.ONE_STEP + test_rmsprop.FEW_STEPS),
+        "adam": _update_cases("adam_update", test_adam.ONE_STEP + test_adam.FEW_STEPS),
+        "adamw": _update_cases("adamw_update", test_adamw.ONE_STEP + test_adamw.FEW_STEPS),
+        "l2": [_l2_case()],
+        "dropout": _dropout_cases(),
+        "early_stopping": _early_stopping_cases(),
         "training": [{"kind": "trained", "what": "part 9's training run", "expected": TRAINED}],
     }
 

@@ -43,19 +43,45 @@ def _rounded(value: Any) -> Any:
     return value
 
 
-def public_cases(assignment: Assignment, code: str, reference: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Every question's public cases, each with what the reference gives on it (run by the checks code itself)."""
+def public_cases(assignment: Assignment, code: str, reference: dict[str, Any]) -> tuple[dict[str, list[dict[str, Any]]], dict[str, str]]:
+    """Every question's public cases, each with what the reference gives on it (run by the checks code itself), and
+    the texts of the known mistakes they recognise.
+
+    A case may list known mistakes as ``"mistakes": {id: (text, {name: buggy version})}``: the build runs the case
+    on the reference with those names swapped and keeps the fingerprint of each result that differs from the
+    reference's and from every other mistake's, so the notebook can name the mistake a student's result matches without carrying its code.
+    """
     runtime: dict[str, Any] = {"__name__": "public_checks"}
     exec(compile(code, "public checks", "exec"), runtime)  # noqa: S102 - the build's own checks code
+    observe, fingerprint = runtime["observe"], runtime["fingerprint"]
     cases = importlib.import_module(f"{assignment.package}.public_cases").cases()
+    texts: dict[str, str] = {}
     for question_cases in cases.values():
         for case in question_cases:
-            case.setdefault("expected", _rounded(runtime["observe"](case, reference)))
-    return cases
+            versions = case.pop("mistakes", {})
+            case.setdefault("expected", _rounded(observe(case, reference)))
+            found: dict[str, set[str]] = {}
+            for mistake_id, (_, names) in versions.items():
+                try:
+                    digest = fingerprint(_rounded(observe(case, {**reference, **names})))
+                except Exception:  # noqa: BLE001 - a mistake that raises on this case is not recognised by it
+                    continue
+                found.setdefault(digest, set()).add(mistake_id)
+            found.pop(fingerprint(case["expected"]), None)
+            # a result two mistakes share names neither: the case cannot tell them apart
+            known = {digest: ids.pop() for digest, ids in sorted(found.items()) if len(ids) == 1}
+            texts.update({mistake_id: versions[mistake_id][0] for mistake_id in known.values()})
+            if known:
+                case["mistakes"] = known
+    return cases, texts
 
 
 def checks_cell(assignment: Assignment, reference: dict[str, Any]) -> str:
     """The notebook cell that defines `grader`: the check code, then the public cases as a Python literal."""
     code = checks_code(assignment)
-    data = pprint.pformat(public_cases(assignment, code, reference), width=120, sort_dicts=False)
-    return f"{_TITLE}\n{code}\n\n\ngrader = PublicChecks({data})"
+    cases, mistakes = public_cases(assignment, code, reference)
+    data = pprint.pformat(cases, width=120, sort_dicts=False, compact=True)
+    if not mistakes:
+        return f"{_TITLE}\n{code}\n\n\ngrader = PublicChecks({data})"
+    texts = pprint.pformat(mistakes, width=120, sort_dicts=False)
+    return f"{_TITLE}\n{code}\n\n\ngrader = PublicChecks(\n{data},\n{texts},\n)"

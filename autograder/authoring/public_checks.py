@@ -1,8 +1,10 @@
 # Public checks: `grader.check("<question>")` runs your code on the public cases of that question and compares what
 # it sees with what the reference solution gave on the same cases (recorded when the notebook was built).
 # Passing them is a good sign, not a grade: the hidden tests run at grading. Needs only torch; do not edit.
+import hashlib
 import inspect
-from math import isclose
+import json
+from math import floor, isclose, isfinite, log10
 
 import torch
 
@@ -41,24 +43,47 @@ def _flat(values):
     return [x for v in values for x in _flat(v)] if isinstance(values, list) else [values]
 
 
-def _close(got, want, rtol, where):
+def _close(got, want, rtol, where, atol=1e-12):
     """None when got matches want within rtol, else a sentence saying where they differ (never the answer)."""
     if isinstance(want, list):
         if not isinstance(got, list) or len(got) != len(want):
             return f"{where} should be {len(want)} values, got {got.get('type', got) if isinstance(got, dict) else got}"
-        return next((p for i, (g, w) in enumerate(zip(got, want)) if (p := _close(g, w, rtol, f"{where}[{i}]"))), None)
+        return next((p for i, (g, w) in enumerate(zip(got, want)) if (p := _close(g, w, rtol, f"{where}[{i}]", atol))), None)
     if isinstance(want, dict) and "shape" in want:
         if not (isinstance(got, dict) and "shape" in got):
             return f"{where} should be a torch.Tensor, got a {got.get('type') if isinstance(got, dict) else type(got).__name__}"
         if got["shape"] != want["shape"]:
             return f"{where} has shape {tuple(got['shape'])}, expected {tuple(want['shape'])}"
         got_values, want_values = _flat(got["values"]), _flat(want["values"])
-        bad = sum(not isclose(g, w, rel_tol=rtol, abs_tol=1e-12) for g, w in zip(got_values, want_values))
+        bad = sum(not isclose(g, w, rel_tol=rtol, abs_tol=atol) for g, w in zip(got_values, want_values))
         return f"{where}: {bad} of {len(want_values)} values differ from the reference's" if bad else None
     numbers = isinstance(want, (int, float)) and isinstance(got, (int, float))
-    if got == want or (numbers and isclose(got, want, rel_tol=rtol, abs_tol=1e-12)):
+    if got == want or (numbers and isclose(got, want, rel_tol=rtol, abs_tol=atol)):
         return None
-    return f"{where} is {got!r}, expected {want!r}"
+    return f"{where}: {got!r}, expected {want!r}"
+
+
+def _canonical(value):
+    """A result with its numbers rounded: arrays to 4 significant digits of their largest entry, numbers to 6
+    (each first to the 12 digits the build stores, so a result and its stored copy give the same digest)."""
+    if isinstance(value, dict) and "values" in value:
+        flat = [float(f"{x:.12g}") for x in _flat(value["values"])]
+        top = max((abs(x) for x in flat if isfinite(x)), default=0.0)
+        step = 10.0 ** (floor(log10(top)) - 3) if top > 0 else 1.0
+        return [value["shape"], step, [round(x / step) if isfinite(x) else repr(x) for x in flat]]
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items() if not k.startswith("_")}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    if isinstance(value, float) and not isinstance(value, bool):
+        return float(f"{value:.6g}") if isfinite(value) else repr(value)
+    return value
+
+
+def fingerprint(value):
+    """A short digest of a result that results equal to rounding share: how a known mistake is recognised."""
+    text = json.dumps(_canonical(value), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _call(case, env):
@@ -83,7 +108,20 @@ def observe(case, env):
     return OBSERVERS[case["kind"]](case, env)
 
 
-def _problem(case, env):
+def _differences(case, seen):
+    """Sentences saying where what the code gave differs from the reference's result on the case, first first."""
+    rtol, atol, expected = case.get("rtol", 1e-6), case.get("atol", 1e-12), case["expected"]
+    if case["kind"] == "call" and "returns" in case and isinstance(expected, list):
+        if not isinstance(seen, list) or len(seen) != len(expected):
+            return [f"it should return {len(expected)} values ({', '.join(case['returns'])})"]
+        named = zip(case["returns"], seen, expected)
+        return [p for name, g, w in named if (p := _close(g, w, rtol, f"the {name} it returned", atol))]
+    if case["kind"] == "call":
+        return [p] if (p := _close(seen, expected, rtol, "the result", atol)) else []
+    return [p for key, want in expected.items() if (p := _close(seen.get(key, "<not seen>"), want, rtol, key, atol))]
+
+
+def _problem(case, env, mistakes):
     name = case.get("fn") or NEEDS.get(case["kind"])
     if name and name not in env:
         return f"{name} is not defined; run the cell that defines it first"
@@ -93,17 +131,31 @@ def _problem(case, env):
         return "not implemented yet"
     except Exception as exc:  # noqa: BLE001 - a check reports the student's error instead of stopping the notebook
         return f"your code raised {type(exc).__name__}: {exc}"
-    if case["kind"] == "call":
-        return _close(seen, case["expected"], case.get("rtol", 1e-6), "the result")
-    wrong = [f"{k}: {seen[k]!r}, expected {v!r}" for k, v in case["expected"].items() if k in seen and seen[k] != v]
-    return "; ".join(wrong[:3]) or None
+    differences = _differences(case, seen)
+    if not differences:
+        return None
+    problem = "; ".join(differences[:2])
+    why = seen.get("_why") if isinstance(seen, dict) else None
+    known = case.get("mistakes", {}).get(fingerprint(seen))
+    if known:
+        problem += f". This is what happens when {mistakes[known]}"
+    elif why:
+        problem += f". {why}"
+    elif fingerprint(seen) == fingerprint(case["expected"]):
+        problem += " (it agrees with the reference to about 4 digits: is part of it computed in float32?)"
+    return problem
 
 
 class PublicChecks:
-    """The notebook's `grader`: public cases only, with honest wording (hidden tests run at grading)."""
+    """The notebook's `grader`: public cases only, with honest wording (hidden tests run at grading).
 
-    def __init__(self, cases):
+    `mistakes` holds the text of each known mistake a case recognises (its "mistakes" map a result's fingerprint
+    to one of them): the same sentences the grader's feedback uses.
+    """
+
+    def __init__(self, cases, mistakes=None):
         self.cases = cases
+        self.mistakes = mistakes or {}
 
     def check(self, question):
         env = inspect.currentframe().f_back.f_globals  # the notebook's variables
@@ -112,7 +164,7 @@ class PublicChecks:
             print(f"There is no question {question!r}; the questions are {', '.join(self.cases)}.")
             return
         with torch.random.fork_rng(devices=[]):  # your code may draw from torch's global generator: put it back after
-            problems = [(case["what"], p) for case in cases if (p := _problem(case, env))]
+            problems = [(case["what"], p) for case in cases if (p := _problem(case, env, self.mistakes))]
         passed = len(cases) - len(problems)
         if not problems:
             print(f"[{question}] public checks passed ({passed} of {len(cases)}). Hidden tests run at grading.")

@@ -209,8 +209,10 @@ def _momentum(kind: str) -> Callable[..., Any]:
             return param, beta * velocity + (1 - beta) * grad
         if kind == "weights_swapped":
             velocity = (1 - beta) * velocity + beta * grad
-        elif kind == "lr_in_velocity":
+        elif kind in ("lr_in_velocity", "lr_folded_into_velocity"):
             velocity = beta * velocity + (1 - beta) * lr * grad
+            if kind == "lr_folded_into_velocity":
+                return param - velocity, velocity
         elif kind == "no_momentum":
             return param - lr * grad, beta * velocity + (1 - beta) * grad
         else:
@@ -237,6 +239,10 @@ MOMENTUM_MISTAKES = {
         "(1 - beta) multiplies the old velocity and beta the gradient, instead of the other way round"
     ),
     "momentum.lr_in_velocity": "lr is applied twice, inside the velocity and again in the step",
+    "momentum.lr_folded_into_velocity": (
+        "lr is folded into the velocity (velocity = beta * velocity + (1 - beta) * lr * grad, then param - velocity): "
+        "the steps are right while lr stays the same, but the velocity returned is lr times SPEC's"
+    ),
     "momentum.no_momentum": "the param takes a plain SGD step (param - lr * grad) without using the velocity",
     "momentum.beta_hardcoded": "the beta argument is ignored (beta hard-coded to 0.9)",
     "momentum.lr_hardcoded": "the lr argument is ignored (lr hard-coded to 0.01)",
@@ -263,6 +269,8 @@ def _rmsprop(kind: str) -> Callable[..., Any]:
             square_avg = alpha * square_avg + (1 - alpha) * grad * grad
         if kind == "eps_inside":
             denominator = _sqrt(square_avg + eps)
+        elif kind == "eps_clamped":
+            denominator = _sqrt(square_avg).clamp(min=eps)
         elif kind == "old_cache":
             denominator = _sqrt(old) + eps
         elif kind == "no_sqrt":
@@ -271,13 +279,26 @@ def _rmsprop(kind: str) -> Callable[..., Any]:
             denominator = _sqrt(square_avg)
         else:
             denominator = _sqrt(square_avg) + eps
-        return param - lr * grad / denominator, square_avg
+        returned = {"square_avg_not_returned": old, "sqrt_in_place": _sqrt(square_avg)}.get(kind, square_avg)
+        return param - lr * grad / denominator, returned
 
     return rmsprop_update
 
 
 RMSPROP_MISTAKES = {
     "rmsprop.eps_inside": "eps is added inside the square root (sqrt(square_avg + eps)) instead of to sqrt(square_avg)",
+    "rmsprop.eps_clamped": (
+        "the square root is clamped from below at eps (sqrt(square_avg).clamp(min=eps)) instead of having eps added "
+        "to it: the two differ where sqrt(square_avg) is not much larger than eps, as for tiny gradients"
+    ),
+    "rmsprop.square_avg_not_returned": (
+        "the new square_avg is computed and used for the step, but the square_avg passed in is returned unchanged, "
+        "so the next step starts again from the old average"
+    ),
+    "rmsprop.sqrt_in_place": (
+        "square_avg is overwritten by its own square root (an in-place .sqrt_() on it), so the square_avg returned "
+        "is sqrt(square_avg)"
+    ),
     "rmsprop.old_cache": "the step divides by the old square_avg, before it is updated",
     "rmsprop.weights_swapped": (
         "alpha and (1 - alpha) are swapped (square_avg = (1 - alpha) * square_avg + alpha * grad**2)"
@@ -317,7 +338,8 @@ def _adam(kind: str, decoupled: bool) -> Callable[..., Any]:
             v = (1 - beta2) * v + beta2 * grad * grad
         else:
             m = beta1 * m + (1 - beta1) * grad
-            v = beta2 * v + (1 - beta2) * (grad.abs() if kind == "v_abs" else grad * grad)
+            beta_v = beta1 if kind == "beta1_in_v" else beta2
+            v = beta_v * v + (1 - beta_v) * (grad.abs() if kind == "v_abs" else grad * grad)
         tm = {"t_plus_1": t + 1, "t_minus_1": t - 1}.get(kind, t)
         bc1, bc2 = 1 - beta1**tm, 1 - beta2**tm
         if kind == "no_bias_correction":
@@ -331,6 +353,11 @@ def _adam(kind: str, decoupled: bool) -> Callable[..., Any]:
         m_hat, v_hat = m / bc1, v / bc2
         if kind == "eps_inside":
             step = lr * m_hat / _sqrt(v_hat + eps)
+        elif kind == "eps_clamped":
+            step = lr * m_hat / _sqrt(v_hat).clamp(min=eps)
+        elif kind == "decay_in_adaptive_step":
+            step = lr * (m_hat + weight_decay * param) / (_sqrt(v_hat) + eps)
+            weight_decay = 0.0
         elif kind == "eps_hat":
             step = lr * math.sqrt(bc2) / bc1 * m / (_sqrt(v) + eps)
         elif kind == "no_eps":
@@ -339,6 +366,10 @@ def _adam(kind: str, decoupled: bool) -> Callable[..., Any]:
             step = lr * m_hat / (_sqrt(v_hat) + eps)
         if kind == "hat_stored":
             m, v = m_hat, v_hat
+        elif kind == "m_hat_returned":
+            m = m_hat
+        elif kind == "v_sqrt_in_place":
+            v = _sqrt(v)
         if kind == "decay_in_grad":
             return param - step, m, v
         if kind == "decay_without_lr":
@@ -370,6 +401,18 @@ ADAM_MISTAKES = {
         " the other way round"
     ),
     "adam.hat_stored": "the bias-corrected m_hat and v_hat are returned as the new m and v",
+    "adam.m_hat_returned": (
+        "the bias-corrected m_hat is returned as the new m (return the raw m: the next step continues from it)"
+    ),
+    "adam.v_sqrt_in_place": (
+        "v is overwritten by its own square root (an in-place .sqrt_() on v, or on a name that is v), so the v "
+        "returned is sqrt(v)"
+    ),
+    "adam.beta1_in_v": "v is averaged with beta1 instead of beta2 (v = beta1 * v + (1 - beta1) * grad**2)",
+    "adam.eps_clamped": (
+        "the square root is clamped from below at eps (sqrt(v_hat).clamp(min=eps)) instead of having eps added to "
+        "it: the two differ where sqrt(v_hat) is not much larger than eps, as for tiny gradients"
+    ),
     "adam.v_abs": "v averages |grad| instead of grad**2",
     "adam.no_eps": "eps is left out of the denominator (0 / 0 where the gradient is 0)",
     "adam.betas_hardcoded": "the beta1 and beta2 arguments are ignored (hard-coded to 0.9 and 0.999)",
@@ -389,6 +432,10 @@ ADAMW_MISTAKES = {
     "adamw.no_decay": "weight_decay is ignored (this is plain Adam)",
     "adamw.decay_sign": "the decay has the wrong sign (it pushes the param away from 0)",
     "adamw.wd_hardcoded": "the weight_decay argument is ignored (hard-coded to 1e-2)",
+    "adamw.decay_in_adaptive_step": (
+        "the decay is divided by sqrt(v_hat) + eps like the gradient step (param - lr * (m_hat + weight_decay * "
+        "param) / (sqrt(v_hat) + eps)); AdamW's decay lr * weight_decay * param is not divided by anything"
+    ),
     **{f"adamw.{id.partition('.')[2]}": text for id, text in ADAM_MISTAKES.items()},
 }
 

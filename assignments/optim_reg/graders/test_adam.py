@@ -16,6 +16,12 @@ ONE_STEP = [
     run((5,), 1, seed=301),
     run((2, 3), 1, seed=302, param0="normal"),
 ]
+# A few steps with other hyper-parameters from t=3 and nonzero m and v, and a few with tiny gradients: what the
+# notebook's public check runs too.
+FEW_STEPS = [
+    run((2, 3), 4, seed=1301, t0=3, hyper={"lr": 0.01, "beta1": 0.8, "beta2": 0.95}, param0="normal", state0="random"),
+    run((4,), 3, seed=1302, grad_scales=TINY, zero_grad=[3]),
+]
 # One probe call: float64 trajectories (runs 0-3, graded by one test) and float32 runs (4-6, graded by another).
 MAIN = [
     run((3, 4), 60, seed=311, param0="normal", zero_grad=[0]),
@@ -46,7 +52,13 @@ def test_one_step(student, reference):
     check_runs(student, reference, FUNCTION, ONE_STEP)
 
 
-@hidden(4)
+@public(3)
+def test_few_steps(student, reference):
+    """adam_update: a few steps from t=3 with lr=0.01, beta1=0.8, beta2=0.95, and a few with tiny gradients (1e-4 to 1e-6)"""
+    check_runs(student, reference, FUNCTION, FEW_STEPS)
+
+
+@hidden(3)
 def test_trajectories(student, reference):
     """adam_update: 30-60 step float64 trajectories, scalar to 4-D, default and other lr, beta1 and beta2"""
     check_runs(student, reference, FUNCTION, MAIN, only=range(4))
@@ -58,13 +70,13 @@ def test_resume_at_later_step(student, reference):
     check_runs(student, reference, FUNCTION, PRELOADED)
 
 
-@hidden(4)
+@hidden(3)
 def test_tiny_gradients(student, reference):
     """adam_update: tiny gradients (1e-4 to 1e-6), where the placement of eps matters"""
     check_runs(student, reference, FUNCTION, TINY_GRADIENTS)
 
 
-@hidden(2)
+@hidden(1)
 def test_float32(student, reference):
     """adam_update: float32 inputs (scalar to 4-D), within float32 tolerance"""
     check_runs(student, reference, FUNCTION, MAIN, only=range(4, 7))

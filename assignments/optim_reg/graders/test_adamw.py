@@ -16,6 +16,12 @@ ONE_STEP = [
     run((5,), 1, seed=401, param0="normal"),
     run((2, 3), 1, seed=402),
 ]
+# A few steps with lr=0.1, weight_decay=0.5 (where the order of decay and step shows), and a few with tiny gradients:
+# what the notebook's public check runs too.
+FEW_STEPS = [
+    run((2, 3), 4, seed=1401, hyper={"lr": 0.1, "weight_decay": 0.5}, param0="normal"),
+    run((4,), 3, seed=1402, grad_scales=TINY, param0="normal", zero_grad=[3]),
+]
 # One probe call: float64 trajectories (runs 0-3, graded by one test) and float32 runs (4-6, graded by another).
 MAIN = [
     run((3, 4), 60, seed=411, param0="normal", zero_grad=[0]),
@@ -54,19 +60,25 @@ def test_one_step(student, reference):
     check_runs(student, reference, FUNCTION, ONE_STEP)
 
 
-@hidden(3)
+@public(3)
+def test_few_steps(student, reference):
+    """adamw_update: a few steps with lr=0.1, weight_decay=0.5, and a few with tiny gradients (1e-4 to 1e-6)"""
+    check_runs(student, reference, FUNCTION, FEW_STEPS)
+
+
+@hidden(2)
 def test_trajectories(student, reference):
     """adamw_update: 30-60 step float64 trajectories, scalar to 4-D, default and other lr, betas and weight_decay"""
     check_runs(student, reference, FUNCTION, MAIN, only=range(4))
 
 
-@hidden(2)
+@hidden(1)
 def test_resume_at_later_step(student, reference):
     """adamw_update: resuming at t=5 with nonzero m and v"""
     check_runs(student, reference, FUNCTION, PRELOADED)
 
 
-@hidden(2)
+@hidden(1)
 def test_tiny_gradients(student, reference):
     """adamw_update: tiny gradients (1e-4 to 1e-6), where the placement of eps matters"""
     check_runs(student, reference, FUNCTION, TINY_GRADIENTS)

@@ -376,3 +376,9 @@ def test_module_autograd(student):
             elif p < 1 and np.allclose(got, np.where(kept, g / p, 0.0), rtol=1e-5, atol=1e-6):
                 message += "; it is grad·mask/p: the kept entries are divided by p instead of 1 - p"
             raise AssertionError(message)
+
+
+# --- inputs only the notebook's grader.check("dropout") sends (no hidden test uses them) ---------------------------
+
+PUBLIC_MODULE = {"p": 0.4, "shape": [64, 48], "dtype": "float32"}
+PUBLIC_BACKWARD = {"p": 0.3, "shape": [6, 5], "dtype": "float64"}  # its mask drawn from PUBLIC_SEED + 80

@@ -501,3 +501,9 @@ def test_restore_buffers_and_copies(student, reference):
     _restore_check(
         student, reference, ["batchnorm", "batchnorm_max", "best_first", "never_stops", "linear_again"], second=True
     )
+
+
+# --- public inputs: what the notebook's grader.check("early_stopping") runs besides "plateau" and "linear" ---------
+
+# Tensor metrics (one requiring grad) and a NaN, in mode "max": the decisions the contract page states.
+PUBLIC_TENSOR_RUN = ({"patience": 1, "mode": "max"}, [0.5, None, 0.7, 0.7, 0.6])

@@ -386,3 +386,15 @@ def test_he_uniform_distribution(student):
 def test_he_normal_distribution(student):
     """he_normal draws N(0, s²), s = sqrt(2/fan), for linear and conv weights in both modes"""
     check_family(student, "he_normal")
+
+
+# --- public inputs: what the notebook's grader.check("init") draws (seeds no hidden test uses) ---------------------
+
+# Default gain and mode on purpose: a default of mode="fan_out" or a gain that is not 1 shows.
+PUBLIC_DRAWS = [
+    {"fn": "xavier_uniform", "shape": [64, 16, 3, 3], "kwargs": {}, "calls": 3},
+    {"fn": "xavier_normal", "shape": [40, 100], "kwargs": {"gain": 5 / 3}, "calls": 6},
+    {"fn": "he_uniform", "shape": [50, 200], "kwargs": {}, "calls": 3},
+    {"fn": "he_normal", "shape": [32, 16, 3, 3], "kwargs": {}, "calls": 5},
+]
+PUBLIC_DRAW_SEED = 1500

@@ -13,6 +13,8 @@ ONE_STEP = [
     run((5,), 1, seed=101),
     run((2, 3), 1, seed=102, param0="normal"),
 ]
+# A few steps with other lr and beta from a nonzero velocity: what the notebook's public check runs too.
+FEW_STEPS = [run((2, 3), 4, seed=1101, hyper={"lr": 0.05, "beta": 0.7}, param0="normal", state0="random")]
 # One probe call: float64 trajectories (runs 0-3, graded by one test) and float32 runs (4-6, graded by another).
 MAIN = [
     run((3, 4), 60, seed=111, param0="normal"),
@@ -35,13 +37,19 @@ def test_one_step(student, reference):
     check_runs(student, reference, FUNCTION, ONE_STEP)
 
 
-@hidden(3)
+@public(2)
+def test_few_steps(student, reference):
+    """sgd_momentum_update: four steps from a nonzero velocity with lr=0.05, beta=0.7, feeding back what it returns"""
+    check_runs(student, reference, FUNCTION, FEW_STEPS)
+
+
+@hidden(2)
 def test_trajectories(student, reference):
     """sgd_momentum_update: 30-60 step float64 trajectories, scalar to 4-D, default and other lr and beta"""
     check_runs(student, reference, FUNCTION, MAIN, only=range(4))
 
 
-@hidden(2)
+@hidden(1)
 def test_nonzero_velocity(student, reference):
     """sgd_momentum_update: starting from a nonzero velocity, with some gradients exactly 0"""
     check_runs(student, reference, FUNCTION, PRELOADED)

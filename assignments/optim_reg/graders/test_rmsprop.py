@@ -14,6 +14,11 @@ ONE_STEP = [
     run((5,), 1, seed=201),
     run((2, 3), 1, seed=202, param0="normal"),
 ]
+# A few steps with other lr and alpha, and a few with tiny gradients: what the notebook's public check runs too.
+FEW_STEPS = [
+    run((2, 3), 4, seed=1201, hyper={"lr": 0.05, "alpha": 0.9}, param0="normal"),
+    run((4,), 3, seed=1202, grad_scales=TINY, zero_grad=[3]),
+]
 # One probe call: float64 trajectories (runs 0-3, graded by one test) and float32 runs (4-6, graded by another).
 MAIN = [
     run((3, 4), 60, seed=211, param0="normal", zero_grad=[0]),
@@ -38,13 +43,19 @@ def test_one_step(student, reference):
     check_runs(student, reference, FUNCTION, ONE_STEP)
 
 
-@hidden(3)
+@public(2)
+def test_few_steps(student, reference):
+    """rmsprop_update: a few steps with lr=0.05, alpha=0.9, and a few with tiny gradients (1e-4 to 1e-6), feeding back what it returns"""
+    check_runs(student, reference, FUNCTION, FEW_STEPS)
+
+
+@hidden(2)
 def test_trajectories(student, reference):
     """rmsprop_update: 30-60 step float64 trajectories, scalar to 4-D, default and other lr and alpha"""
     check_runs(student, reference, FUNCTION, MAIN, only=range(4))
 
 
-@hidden(3)
+@hidden(2)
 def test_tiny_gradients(student, reference):
     """rmsprop_update: tiny gradients (1e-4 to 1e-6), where the placement of eps matters"""
     check_runs(student, reference, FUNCTION, TINY_GRADIENTS)
