@@ -130,15 +130,15 @@ def check_runs(
 ) -> None:
     """Compare the student's function with the reference on the runs (those numbered in `only`, if given).
 
-    The probe call covers all runs, so tests that grade different runs of one list share one call. Fails with the
-    first difference, in words, and names the known mistake the student's results match, if any.
+    The probe call covers only the runs this test grades, so code that crashes on another test's inputs (float64
+    ones, say) fails that test alone, with its own inputs in the message. Fails with the first difference, in
+    words, and names the known mistake the student's results match, if any.
     """
+    runs = [run for i, run in enumerate(runs) if only is None or i in only]
     params = {"function": function, "runs": runs}
     got = student.probe(PROBE, **params)
     want = reference.probe(PROBE, **params)
     for i, run in enumerate(runs):
-        if only is not None and i not in only:
-            continue
         try:
             _compare_run(function, run, i, got, want)
         except AssertionError as exc:

@@ -22,7 +22,7 @@ FEW_STEPS = [
     run((2, 3), 4, seed=1301, t0=3, hyper={"lr": 0.01, "beta1": 0.8, "beta2": 0.95}, param0="normal", state0="random"),
     run((4,), 3, seed=1302, grad_scales=TINY, zero_grad=[3]),
 ]
-# One probe call: float64 trajectories (runs 0-3, graded by one test) and float32 runs (4-6, graded by another).
+# float64 trajectories (runs 0-3, graded by one test) and float32 runs (4-6, graded by another, in its own call).
 MAIN = [
     run((3, 4), 60, seed=311, param0="normal", zero_grad=[0]),
     run((6,), 60, seed=312, hyper={"lr": 0.05, "beta1": 0.5, "beta2": 0.9}, param0="normal"),

@@ -22,7 +22,7 @@ FEW_STEPS = [
     run((2, 3), 4, seed=1401, hyper={"lr": 0.1, "weight_decay": 0.5}, param0="normal"),
     run((4,), 3, seed=1402, grad_scales=TINY, param0="normal", zero_grad=[3]),
 ]
-# One probe call: float64 trajectories (runs 0-3, graded by one test) and float32 runs (4-6, graded by another).
+# float64 trajectories (runs 0-3, graded by one test) and float32 runs (4-6, graded by another, in its own call).
 MAIN = [
     run((3, 4), 60, seed=411, param0="normal", zero_grad=[0]),
     run((6,), 60, seed=412, hyper={"lr": 0.1, "weight_decay": 0.5}, param0="normal"),

@@ -49,6 +49,14 @@ def describe(case: dict[str, Any]) -> str:
     return f"l2_penalty({kind} of {case['dtype']} tensors of shapes {shapes}, lam={case['lam']})"
 
 
+ITERATED_TWICE = Mistake(
+    "l2.params_iterated_twice",
+    "the value is 0 when params is a generator (as model.parameters() is) although it is right for a list: params is "
+    "gone through twice (len(list(params)), or a first loop), and a generator is empty the second time; go through "
+    "it once, or make a list of it first",
+)
+
+
 def mistaken_values(params: list[np.ndarray], lam: float) -> list[tuple[Mistake, float]]:
     """(mistake, value that mistake gives) for the usual mistakes, in the order tried."""
     sq = [float(np.square(w).sum()) for w in params]
@@ -95,6 +103,8 @@ def check_value(impl: Any, names: tuple[str, ...], zero_dim: bool) -> None:
         got = case["value"]
         if not abs(got - want) <= RTOL * abs(want):
             message = f"{what}: the value differs from lam/2·Σ‖w‖² (relative error {abs(got - want) / abs(want):.2g})"
+            if case["container"] != "list" and got == 0:
+                raise KnownMistake(f"{message}; {ITERATED_TWICE.text}", ITERATED_TWICE)
             for mistake, wrong in mistaken_values(params, case["lam"]):
                 if abs(wrong - want) > 1e-3 * abs(want) and abs(got - wrong) <= 1e-4 * abs(wrong):
                     raise KnownMistake(f"{message}; {mistake.text}", mistake)

@@ -15,7 +15,7 @@ ONE_STEP = [
 ]
 # A few steps with other lr and beta from a nonzero velocity: what the notebook's public check runs too.
 FEW_STEPS = [run((2, 3), 4, seed=1101, hyper={"lr": 0.05, "beta": 0.7}, param0="normal", state0="random")]
-# One probe call: float64 trajectories (runs 0-3, graded by one test) and float32 runs (4-6, graded by another).
+# float64 trajectories (runs 0-3, graded by one test) and float32 runs (4-6, graded by another, in its own call).
 MAIN = [
     run((3, 4), 60, seed=111, param0="normal"),
     run((6,), 60, seed=112, hyper={"lr": 0.05, "beta": 0.5}, param0="normal"),

@@ -19,7 +19,7 @@ FEW_STEPS = [
     run((2, 3), 4, seed=1201, hyper={"lr": 0.05, "alpha": 0.9}, param0="normal"),
     run((4,), 3, seed=1202, grad_scales=TINY, zero_grad=[3]),
 ]
-# One probe call: float64 trajectories (runs 0-3, graded by one test) and float32 runs (4-6, graded by another).
+# float64 trajectories (runs 0-3, graded by one test) and float32 runs (4-6, graded by another, in its own call).
 MAIN = [
     run((3, 4), 60, seed=211, param0="normal", zero_grad=[0]),
     run((6,), 60, seed=212, hyper={"lr": 0.05, "alpha": 0.9}, param0="normal"),
