@@ -13,6 +13,7 @@ finite). Hidden tests have no case here: nothing a student receives holds them.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -82,14 +83,17 @@ def _init_cases() -> list[dict[str, Any]]:
     draws = []
     for i, draw in enumerate(test_init.PUBLIC_DRAWS):
         fn, shape, kwargs = draw["fn"], tuple(draw["shape"]), draw["kwargs"]
-        spec = {"gain": 1.0, **kwargs} if fn.startswith("xavier") else {"mode": "fan_in", **kwargs}
-        std = test_init.expected_std(fn, shape, spec)
-        causes = [(wrong / std, mistake.text) for mistake, wrong in test_init.mistaken_stds(fn, shape, spec)
-                  if abs(wrong / std - 1) > 0.05]  # fmt: skip
+        std = test_init.expected_std(fn, shape, kwargs)
+        causes: dict[float, list[str]] = {}  # mistakes that give the same std are named together
+        for mistake, wrong in test_init.mistaken_stds(fn, shape, kwargs):
+            if abs(wrong / std - 1) > 0.05:
+                causes.setdefault(round(wrong / std, 4), []).append(mistake.text)
+        causes = [(ratio, "; or ".join(texts)) for ratio, texts in causes.items()]
+        calls = math.ceil(test_init.PUBLIC_N_MIN / math.prod(shape))
         draws.append({
-            "kind": "init_draws", "fn": fn, "shape": list(shape), "kwargs": kwargs, "calls": draw["calls"],
-            "seed": test_init.PUBLIC_DRAW_SEED + i, "std": std, "family": test_init.FAMILY[fn], "causes": causes,
-            "what": f"{test_init.label(fn, shape, kwargs)}: {draw['calls']} draws from one seeded generator",
+            "kind": "init_draws", "fn": fn, "shape": list(shape), "kwargs": kwargs, "calls": calls,
+            "seed": test_init.PUBLIC_DRAW_SEED + 1000 * i + 1, "std": std, "family": test_init.FAMILY[fn],
+            "causes": causes, "what": f"{test_init.label(fn, shape, kwargs)}: {calls} draws from one seeded generator",
         })  # fmt: skip
     return fans + returns + draws
 

@@ -337,8 +337,9 @@ def _adam(kind: str, decoupled: bool) -> Callable[..., Any]:
             m = (1 - beta1) * m + beta1 * grad
             v = (1 - beta2) * v + beta2 * grad * grad
         else:
-            m = beta1 * m + (1 - beta1) * grad
-            beta_v = beta1 if kind == "beta1_in_v" else beta2
+            beta_m = beta2 if kind == "betas_swapped_in_averages" else beta1
+            beta_v = beta1 if kind in ("beta1_in_v", "betas_swapped_in_averages") else beta2
+            m = beta_m * m + (1 - beta_m) * grad
             v = beta_v * v + (1 - beta_v) * (grad.abs() if kind == "v_abs" else grad * grad)
         tm = {"t_plus_1": t + 1, "t_minus_1": t - 1}.get(kind, t)
         bc1, bc2 = 1 - beta1**tm, 1 - beta2**tm
@@ -396,6 +397,10 @@ ADAM_MISTAKES = {
     "adam.t_plus_1": "the bias correction uses t + 1 instead of t",
     "adam.t_minus_1": "the bias correction uses t - 1 instead of t",
     "adam.betas_swapped": "beta1 and beta2 are swapped",
+    "adam.betas_swapped_in_averages": (
+        "beta1 and beta2 are swapped in the moving averages (m averaged with beta2, v with beta1), while the bias "
+        "correction uses them the right way round"
+    ),
     "adam.weights_swapped": (
         "(1 - beta) multiplies the old average and beta the gradient (m = (1 - beta1) * m + beta1 * grad), instead of"
         " the other way round"

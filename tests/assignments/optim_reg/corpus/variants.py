@@ -243,10 +243,12 @@ GAPS = [
         "        scale = 0.0 if self.p == 1 else 1.0 / (1.0 - self.p)\n"
         "        return torch.where(self.mask, x * scale, 0.0)")),
     bug("I-he-normal-default-fan-out", "init", (
-        'def he_normal(shape, mode="fan_in", generator=None):', 'def he_normal(shape, mode="fan_out", generator=None):')),
+        'def he_normal(shape, mode="fan_in", generator=None):', 'def he_normal(shape, mode="fan_out", generator=None):'),
+        mistake="init.he_default_fan_out"),
     bug("I-he-defaults-fan-out", "init", (
         'def he_normal(shape, mode="fan_in", generator=None):', 'def he_normal(shape, mode="fan_out", generator=None):'), (
-        'def he_uniform(shape, mode="fan_in", generator=None):', 'def he_uniform(shape, mode="fan_out", generator=None):')),
+        'def he_uniform(shape, mode="fan_in", generator=None):', 'def he_uniform(shape, mode="fan_out", generator=None):'),
+        mistake="init.he_default_fan_out"),
     # do-nothing code earns nothing from the properties it satisfies trivially
     bug("D-identity-forward", "dropout", (DROP_MASK + DROP_SCALE + DROP_OUT, "    return x, torch.ones_like(x, dtype=torch.bool)\n"),
         nothing=DROPOUT_FORWARD_TESTS, also=("training",)),
@@ -513,7 +515,7 @@ FRESH_BUGS = [
     bug("A-adamw-eps-inside", "adamw", (ADAMW_STEP, ADAMW_STEP.replace("(v_hat.sqrt() + eps)", "(v_hat + eps).sqrt()")),
         mistake="adamw.eps_inside"),
     bug("A-adamw-betas-swapped", "adamw", (ADAMW_MOMENTS, ADAMW_MOMENTS.replace("beta1 * m + (1 - beta1)", "BETA2 * m + (1 - BETA2)").replace(
-        "beta2 * v + (1 - beta2)", "beta1 * v + (1 - beta1)").replace("BETA2", "beta2")), mistake="adamw.betas_swapped"),
+        "beta2 * v + (1 - beta2)", "beta1 * v + (1 - beta1)").replace("BETA2", "beta2")), mistake="adamw.betas_swapped_in_averages"),
     # [l2]
     bug("l2-mean-of-squares", "l2", (L2_LOOP, L2_LOOP.replace("(w * w).sum()", "(w * w).mean()")), mistake="l2.mean_of_squares"),
     bug("l2-l1-penalty", "l2", (L2_LOOP, L2_LOOP.replace("(w * w).sum()", "w.abs().sum()")), mistake="l2.l1_penalty"),
