@@ -19,6 +19,7 @@ import pytest
 from autograder.assignment import Assignment
 from autograder.grading.api import KnownMistake, Scoring
 from autograder.grading.implementations import Implementation, StudentError, reference
+from autograder.grading.redefined import redefinitions
 from autograder.grading.results import TestResult
 from autograder.grading.static_scan import by_question, scan
 
@@ -175,7 +176,12 @@ def run_graders(
                 (note, f"{note}, which reaches around the grader's check for library calls this question forbids; "
                  "remove it")
             )  # fmt: skip
-    return apply_forbidden(plugin.results, reasons)
+    results = apply_forbidden(plugin.results, reasons)
+    notes = redefinitions(student.cells, assignment.questions) if student.cells else {}
+    for result in results:
+        if not result.passed and result.question in notes:
+            result.feedback = f"{result.feedback} {notes[result.question]}"
+    return results
 
 
 def check_reference(assignment: Assignment) -> dict[str, float]:

@@ -145,12 +145,21 @@ def check_mask_matches(case: dict[str, Any], what: str) -> None:
 # --- dropout_forward ----------------------------------------------------------------------------------------
 
 
+def check_drops(student: Any) -> None:
+    """Shapes and an all-True mask are what returning x itself gives too: they count only when training-mode calls
+    do drop entries (the public inputs)."""
+    for case in _public_forward(student, "stats")["stats"]:
+        what = _forward_label(case)
+        _failed(case)
+        check_shapes(case, what)
+        if not case["dropped"]:
+            raise AssertionError(f"{what}: nothing was dropped; in training mode each entry is dropped with probability p")
+
+
 @public(1)
 def test_forward_shapes(student):
-    """dropout_forward returns (out, mask) with x's shape and a bool or 0/1 mask"""
-    for case in _public_forward(student, "stats")["stats"]:
-        _failed(case)
-        check_shapes(case, _forward_label(case))
+    """dropout_forward returns (out, mask) with x's shape and a bool or 0/1 mask, and drops entries in training mode"""
+    check_drops(student)
 
 
 @public(1)
@@ -169,9 +178,22 @@ def test_forward_identity(student):
             raise AssertionError(f"{what}: out differs from x in {case['changed']} entries{hint}")
         if not case["mask_all_true"]:
             raise AssertionError(f"{what}: the mask is not all True")
+    check_drops(student)
 
 
-@hidden(3)
+@public(2)
+def test_forward_public_statistics(student):
+    """On the notebook's public inputs: each entry dropped with probability p, kept ones x / (1 - p), mask = kept"""
+    for case in _public_forward(student, "stats")["stats"]:
+        what = _forward_label(case)
+        _failed(case)
+        check_shapes(case, what)
+        check_rate(what, case["p"], case["n"], case["dropped"])
+        check_mask_matches(case, what)
+        check_scale(what, case["p"], case["dtype"], case)
+
+
+@hidden(2)
 def test_forward_keep_rate(student):
     """Each entry is dropped with probability p (p = 0.2, 0.3, 0.5, 0.7), and the mask marks the kept ones"""
     for case in _forward(student)["stats"]:
@@ -182,7 +204,7 @@ def test_forward_keep_rate(student):
         check_mask_matches(case, what)
 
 
-@hidden(3)
+@hidden(2)
 def test_forward_inverted_scaling(student):
     """Kept entries are x / (1 - p) and mean(out) matches mean(x) (float32 and float64)"""
     for case in _forward(student)["stats"]:
@@ -304,7 +326,7 @@ def test_backward(student):
 
 @hidden(1)
 def test_module_training(student):
-    """A new Dropout(p) is in training mode, drops at rate p (0.5 by default) and scales kept entries by 1/(1-p)"""
+    """A new Dropout(p) is in training mode, drops at rate p (0.5 by default), scales kept entries by 1/(1-p), a fresh mask each call"""
     for case in _module(student)["train"]:
         p = case["args"][0] if case["args"] else 0.5
         what = (
@@ -319,6 +341,11 @@ def test_module_training(student):
             raise AssertionError(f"{what}: the output contains NaN")
         check_rate(what, p, case["n"], case["dropped"], module=True)
         check_scale(what, p, case["dtype"], case)
+        if case["same_mask"]:
+            raise AssertionError(
+                f"{what}: a second call of the same module dropped exactly the same entries; draw a fresh mask at "
+                "every call (a mask kept from the first call is not dropout)"
+            )
 
 
 @hidden(1)

@@ -55,6 +55,8 @@ RUNS: dict[str, tuple[dict[str, Any], list[float | None]]] = {
     "nan_between": ({"patience": 2}, [2.0, 1.0, NAN, 0.5, 0.6]),
     # should_stop and continuing after a stop
     "after_stop": ({"patience": 2}, [1.0, 1.1, 1.2, 0.5, 0.6]),
+    # metrics as one-element tensors that require grad (a NaN among them), counted as their values
+    "tensor_metrics": ({"patience": 2}, [1.0, 0.8, NAN, 0.9, 0.85, 0.95]),
     # constructor arguments
     "mode_auto": ({"mode": "auto"}, []),
     "mode_minimum": ({"mode": "minimum"}, []),
@@ -62,6 +64,7 @@ RUNS: dict[str, tuple[dict[str, Any], list[float | None]]] = {
     "patience_zero_max": ({"patience": 0, "mode": "max", "min_delta": 0.01}, [0.5, 0.4]),
 }
 NAMES = list(RUNS)
+TENSOR_RUNS = ("tensor_metrics",)
 PUBLIC_RUNS = ("plateau",)  # public tests send their own runs, never a hidden test's
 
 RESTORE = {
@@ -102,6 +105,22 @@ RESTORE = {
         "batchnorm": False,
         "seed": 6,
     },
+    # step() without a model at the best epoch: nothing is saved then, and restore loads the last copy made (epoch 1)
+    "without_model": {
+        "kwargs": {"patience": 2, "restore_best_weights": True},
+        "metrics": [3.0, 2.0, 1.0, 1.5, 1.7],
+        "without_model": [2],
+        "batchnorm": True,
+        "seed": 7,
+    },
+    # restore_best_weights=False: nothing was saved, so restore(model) raises and leaves the model as it was
+    "nothing_saved": {
+        "kwargs": {"patience": 2},
+        "metrics": [3.0, 2.0, 2.5, 2.7],
+        "nothing_saved": True,
+        "batchnorm": False,
+        "seed": 8,
+    },
 }
 PUBLIC_RESTORE = ("linear",)
 
@@ -114,7 +133,8 @@ def _names(public: bool) -> list[str]:
 
 
 def _params(public: bool) -> dict[str, Any]:
-    return {"runs": [{"kwargs": RUNS[n][0], "metrics": RUNS[n][1]} for n in _names(public)]}
+    return {"runs": [{"kwargs": RUNS[n][0], "metrics": RUNS[n][1], **({"tensors": True} if n in TENSOR_RUNS else {})}
+                     for n in _names(public)]}  # fmt: skip
 
 
 def _is_public(names: list[str]) -> bool:
@@ -134,7 +154,8 @@ def _show(value: Any) -> str:
 def _where(name: str) -> str:
     kwargs, metrics = RUNS[name]
     args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) or "default arguments"
-    return f"metrics [{', '.join(_show(m) for m in metrics)}] with {args}"
+    kind = "metrics (one-element tensors that require grad)" if name in TENSOR_RUNS else "metrics"
+    return f"{kind} [{', '.join(_show(m) for m in metrics)}] with {args}"
 
 
 def _stop_epoch(run: dict[str, Any]) -> int | None:
@@ -349,7 +370,7 @@ def test_counter_resets_and_compares_with_best(student, reference):
     _check_runs(student, reference, ["interleaved", "counter_values", "worse_than_best"], check)
 
 
-@hidden(3)
+@hidden(2)
 def test_min_delta_and_ties(student, reference):
     """min_delta in both modes (improvement only by more than min_delta) and ties (never an improvement)"""
     names = ["min_delta_min", "min_delta_max", "min_delta_creep", "min_delta_worse", "ties", "tie_after_dip"]
@@ -364,15 +385,22 @@ def test_mode_max(student, reference):
 
 @hidden(1)
 def test_first_call_and_nan(student, reference):
-    """The first non-NaN metric always improves; a NaN metric never improves but counts as an epoch"""
+    """Values before the first step; the first non-NaN metric improves, a NaN never does; tensor metrics count as values"""
 
     def check(name: str, got: dict[str, Any], want: dict[str, Any]) -> str | None:
+        if not got["init_error"] and got["initial"] != want["initial"]:
+            shown = ", ".join(f"{k}={_show(v)}" for k, v in got["initial"].items())
+            return (
+                f"on {_where(name)}, before the first call to step() it held {shown}; the contract says best is "
+                "math.inf in mode 'min' (-math.inf in mode 'max'), best_epoch -1, counter 0 and should_stop False"
+            )
         problem = _check_best_values(name, got, want)
-        if not problem and name == "nan_after_best":
+        if not problem and name in ("nan_after_best", "tensor_metrics"):
             problem = _check_sequence(name, got, want, "counter")
         return problem
 
-    _check_runs(student, reference, ["rising_losses", "nan_after_best", "nan_first", "nan_between"], check)
+    names = ["rising_losses", "nan_after_best", "nan_first", "nan_between", "max_rising", "tensor_metrics"]
+    _check_runs(student, reference, names, check)
 
 
 @hidden(0.5)
@@ -393,6 +421,12 @@ def test_should_stop_after_each_call(student, reference):
             return (
                 f"on {_where(name)}, step() returned {returned} but should_stop after each call was {flags}; "
                 "SPEC says should_stop holds the value step() last returned"
+            )
+        expected = [w["returned"] for w in want["steps"]]
+        if returned != expected:
+            return (
+                f"on {_where(name)}, step() returned {returned}; SPEC's rule returns {expected} (patience 2: "
+                "it stops at epoch 2, then the improvement at epoch 3 resets it)"
             )
         if returned[3] is not False:
             return (
@@ -471,10 +505,15 @@ def _restore_check(student: Any, reference: Any, names: list[str], second: bool)
             f"EarlyStopping({kwargs}) on a {model} model whose weights and buffers were changed in place "
             f"before each step, metrics {scenario['metrics']}"
         )
+        if scenario.get("without_model"):
+            where += f", with step() given no model at epoch {', '.join(map(str, scenario['without_model']))}"
         g, w = got[name], want[name]
         if g["error"]:
             raise AssertionError(f"{where}: {g['error']}")
-        best = w["best_epoch"]
+        if scenario.get("nothing_saved"):
+            _check_nothing_saved(where, g)
+            continue
+        best = max(w["first_restore"].values())  # the best epoch, or the last copy made when step() had no model
         problem = _describe_restore(name, g["first_restore"], best, g["epochs_run"] - 1)
         if problem:
             raise AssertionError(f"{where}: after restore(model), {problem}")
@@ -487,6 +526,23 @@ def _restore_check(student: Any, reference: Any, names: list[str], second: bool)
                     "storage with your saved copy after a restore (no load_state_dict(..., assign=True) or "
                     "assigning your saved tensors to the model), and restore must not use up the saved copy"
                 )
+
+
+def _check_nothing_saved(where: str, got: dict[str, Any]) -> None:
+    if not got["restore_raised"]:
+        raise AssertionError(
+            f"{where}: restore(model) returned without raising although no weights were ever saved; the contract "
+            "says it raises (any exception) and leaves the model as it is"
+        )
+    last = got["epochs_run"] - 1
+    if any(epoch != last for epoch in got["first_restore"].values()):
+        raise AssertionError(f"{where}: restore(model) raised, but changed the model first; leave it as it is")
+
+
+@hidden(1)
+def test_restore_decisions(student, reference):
+    """restore() loads the last copy made when step() had no model, and raises (model unchanged) if none was saved"""
+    _restore_check(student, reference, ["without_model", "nothing_saved"], second=False)
 
 
 @public(2)

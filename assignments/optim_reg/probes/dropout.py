@@ -119,7 +119,7 @@ def dropout_forward_battery(
     stat_ops = []
     for number, spec in enumerate(stats):
         x = dropout_input(spec["shape"], spec["dtype"], seed + 100 * number)
-        op = _forward(request, x, spec["dtype"], spec["p"], seed + 100 * number, generator=generator(seed + 100 * number + 1))
+        op = _forward(request, x, spec["dtype"], spec["p"], seed + 100 * number + 2, generator=generator(seed + 100 * number + 1))
         stat_ops.append((spec, x, op))
     identity_specs = [(0.0, False, "float32"), (0.5, False, "float32"), (1.0, False, "float64"),
                       (0.5, False, "float64"), (0.0, True, "float32"), (0.0, True, "float64")]  # fmt: skip
@@ -189,7 +189,7 @@ def dropout_backward_battery(target: Target, ps: list[float], shape: list[int], 
     planned = []
     for number, p in enumerate(ps):
         x = dropout_input(shape, "float32", seed + 20 * number)
-        forward = _forward(request, x, "float32", p, seed + 20 * number, generator=generator(seed + 20 * number + 1),
+        forward = _forward(request, x, "float32", p, seed + 20 * number + 2, generator=generator(seed + 20 * number + 1),
                            chain=f"p {number}")  # fmt: skip
         grad = torch.randn(tuple(shape), generator=torch.Generator().manual_seed(seed + 20 * number + 1)).numpy()
         backward = request.call("dropout_backward", tensor(grad, "float32"), output(forward, 1), p, chain=f"p {number}")
@@ -231,10 +231,12 @@ def dropout_module_battery(target: Target, seed: int = 0) -> dict[str, Any]:
     train = []
     for number, (args, shape, dtype) in enumerate(_TRAIN_CASES):
         module = f"train {number}"
-        create = request.call("Dropout", *args, keep=module, seed=seed + 30 * number, chain=module)
+        create = request.call("Dropout", *args, keep=module, seed=seed + 30 * number + 2, chain=module)
         flag = request.get(module, "training", chain=module)
         x = dropout_input(shape, dtype, seed + 30 * number)
-        train.append((args, shape, dtype, x, flag, create, request.call_kept(module, tensor(x, dtype), chain=module)))
+        first = request.call_kept(module, tensor(x, dtype), chain=module)
+        second = request.call_kept(module, tensor(x, dtype), chain=module)  # the same module again: a fresh mask
+        train.append((args, shape, dtype, x, flag, create, first, second))
     create_eval = request.call("Dropout", 0.5, keep="eval", seed=seed + 40, chain="eval")
     evals = []
     for dtype, shape in [("float32", [64, 32]), ("float64", [4, 3, 8, 8])]:
@@ -246,16 +248,17 @@ def dropout_module_battery(target: Target, seed: int = 0) -> dict[str, Any]:
     grads = []
     for number, (p, dtype) in enumerate(_GRAD_CASES):
         module = f"grad {number}"
-        create = request.call("Dropout", p, keep=module, seed=seed + 50 + number, chain=module)
+        create = request.call("Dropout", p, keep=module, seed=seed + 70 + number, chain=module)
         x = dropout_input(list(_GRAD_SHAPE), dtype, seed + 50 + number)
         g = torch.randn(_GRAD_SHAPE, dtype=getattr(torch, dtype), generator=torch.Generator().manual_seed(seed + 60 + number)).numpy()
         grads.append((p, dtype, g, create, request.call_kept(module, tensor(x, dtype, requires_grad=True), chain=module,
                                                               backward={"cotangent": g})))  # fmt: skip
     target.run(request)
     results: dict[str, Any] = {"train": []}
-    for args, shape, dtype, x, flag, create, op in train:
+    for args, shape, dtype, x, flag, create, op, again in train:
         label = f"Dropout({', '.join(map(str, args))})"
-        found = failed(create, label) or failed(op, label) or case(label, lambda op=op, x=x, flag=flag, label=label: _train_case(op, x, flag, label))
+        found = failed(create, label) or failed(op, label) or failed(again, label) or case(
+            label, lambda op=op, again=again, x=x, flag=flag, label=label: _train_case(op, again, x, flag, label))
         results["train"].append({"args": args, "shape": shape, "dtype": dtype, **found})
     label = "Dropout(0.5).eval()(x)"
     results["eval"] = next((e for op in [create_eval] + [op for *_, op in evals] if (e := failed(op, label)) is not None),
@@ -274,12 +277,14 @@ def _module_output(value: Observation, label: str) -> np.ndarray:
     return value.array(label)
 
 
-def _train_case(op: Op, x: np.ndarray, flag: Op, label: str) -> dict[str, Any]:
+def _train_case(op: Op, again: Op, x: np.ndarray, flag: Op, label: str) -> dict[str, Any]:
     info: dict[str, Any] = {"training_flag": flag.error is None and flag.value().as_flag() is True}
     out = _module_output(op.value(), f"{label}(x)")
     info["out_shape"] = list(out.shape)
     if out.shape != x.shape:
         return info
+    second = _module_output(again.value(), f"{label}(x), called a second time")
+    info["same_mask"] = bool(second.shape == out.shape and np.array_equal(second == 0, out == 0))
     out64, x64 = out.astype(np.float64), x.astype(np.float64)
     info.update(n=int(out64.size), dropped=int((out64 == 0).sum()), nan=int(np.isnan(out64).sum()),
                 **_ratios(out64, x64))  # fmt: skip

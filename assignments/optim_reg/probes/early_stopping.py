@@ -12,7 +12,7 @@ import torch
 
 from autograder.probes import probe
 from autograder.probes.observed import StudentError
-from autograder.probes.proxy import Op, Request, Target, kept
+from autograder.probes.proxy import Op, Request, Target, kept, tensor
 
 # Observed values that are not plain numbers or booleans are sent as one of these strings (or "<description>").
 MISSING = "<missing>"
@@ -42,7 +42,8 @@ def _missing_class(op: Op) -> None:
 def early_stopping_runs(target: Target, runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Drive EarlyStopping through scripted metric sequences, without a model.
 
-    Each run is {"kwargs": {...constructor arguments...}, "metrics": [floats, None for NaN]}. Every metric of
+    Each run is {"kwargs": {...constructor arguments...}, "metrics": [floats, None for NaN]} and, with "tensors":
+    True, each metric is sent as a one-element float64 tensor that requires grad. Every metric of
     the sequence is fed, also after a step returned True. For each run the result records the constructor's
     error (or None), the attributes before the first call, and after every call the value step returned and
     the attributes should_stop, counter, best_epoch, best; a call that raised ends its run with "step_error".
@@ -55,6 +56,7 @@ def early_stopping_runs(target: Target, runs: list[dict[str, Any]]) -> dict[str,
         steps = []
         for metric in run["metrics"]:
             value = float("nan") if metric is None else float(metric)
+            value = tensor(value, "float64", requires_grad=True) if run.get("tensors") else value
             steps.append((request.call_kept(f"es{i}", value, method="step", chain=f"run {i}"), _snapshot(request, f"es{i}")))
         planned.append((create, initial, steps))
     target.run(request)
@@ -117,11 +119,13 @@ def _which_epoch(state: dict[str, np.ndarray], history: list[dict[str, np.ndarra
 def early_stopping_restore(target: Target, scenarios: list[dict[str, Any]]) -> dict[str, Any]:
     """Train-like runs with restore_best_weights=True on a small model whose weights encode the epoch.
 
-    Each scenario is {"kwargs", "metrics", "batchnorm": bool, "seed": int}. Before each step the model's
-    parameters and buffers are overwritten in place with values that encode the epoch; the run ends at the
-    first step returning True (as fit does). Then restore(model) is called, the model is overwritten in place
-    once more (more training), and restore(model) is called again. The result says, for every state_dict
-    entry after each restore, which epoch's values it holds (-1: none), plus the states themselves.
+    Each scenario is {"kwargs", "metrics", "batchnorm": bool, "seed": int} and optionally "without_model" (the
+    epochs whose step() gets no model). Before each step the model's parameters and buffers are overwritten in
+    place with values that encode the epoch; the run ends at the first step returning True (as fit does). Then
+    restore(model) is called, the model is overwritten in place once more (more training), and restore(model) is
+    called again. The result says, for every state_dict entry after each restore, which epoch's values it holds
+    (-1: none), plus the states themselves. With "nothing_saved": True, restore(model) is called once and the
+    result says whether it raised ("restore_raised") and which epoch the model holds after it.
     """
     return {"scenarios": [_restore_scenario(target, scenario) for scenario in scenarios]}
 
@@ -140,7 +144,8 @@ def _restore_scenario(target: Target, scenario: dict[str, Any]) -> dict[str, Any
     for epoch, metric in enumerate(scenario["metrics"]):
         history.append(_state_at(template, epoch, seed))
         request.set_state("model", history[-1], chain=chain)
-        step = request.call_kept("es", float(metric), kept("model"), method="step", chain=chain)
+        model = [] if epoch in scenario.get("without_model", ()) else [kept("model")]
+        step = request.call_kept("es", float(metric), *model, method="step", chain=chain)
         target.run(request)
         _missing_class(create)
         for op, doing in ((create, stage), (step, f"step() at epoch {epoch}")):
@@ -152,6 +157,13 @@ def _restore_scenario(target: Target, scenario: dict[str, Any]) -> dict[str, Any
             record["stop_epoch"] = epoch
             break
     best = request.get("es", "best_epoch")
+    if scenario.get("nothing_saved"):  # restore must raise: in a chain of its own, so the state is still read
+        first_restore = request.call_kept("es", kept("model"), method="restore", chain="restore that must raise")
+        first = request.state("model", chain=chain)
+        target.run(request)
+        state = {name: array.astype(np.float64) for name, array in first.state().items()}
+        return {**record, "restore_raised": first_restore.error is not None,
+                "first_restore": _which_epoch(state, history)}  # fmt: skip
     first_restore = request.call_kept("es", kept("model"), method="restore", chain=chain)
     first = request.state("model", chain=chain)
     history.append(_state_at(template, len(history), seed))

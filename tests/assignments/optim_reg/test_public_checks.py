@@ -96,7 +96,6 @@ def test_a_bug_fails_its_check_and_says_which_in_plain_words(capsys, name, says)
     assert says in _check_of(variant.question, capsys.readouterr().out)
 
 
-@pytest.mark.xfail(strict=True, reason="32 of 100 until [init] and [dropout] get the public tests their checks mirror")
 def test_public_points_are_at_least_35_of_100():
     scorings = [scoring for q in QUESTIONS for _, scoring in OPTIM_REG.grader_tests(q)]
     public = sum(scoring.points for scoring in scorings if scoring.visibility == "visible")
