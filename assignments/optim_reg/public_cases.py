@@ -7,7 +7,7 @@ expected value is typed by hand. Update functions carry the known mistakes of mi
 each one on the case and stores only a fingerprint of its result, so the notebook can name a mistake without holding
 its code. Statistical cases (initializers, dropout) store what a correct implementation satisfies (True/False within
 6 standard errors) and the std each known init mistake would give. The one exception is [training]: the reference
-cannot train at build time, so its case states SPEC's requirement instead (part 9 ran and its validation losses are
+cannot train at build time, so its case states the contract's requirement instead (part 9 ran and its validation losses are
 finite). Hidden tests have no case here: nothing a student receives holds them.
 """
 

@@ -39,7 +39,7 @@ def _moments(x):
 
 
 def _init_draws(case, env):
-    """Draws of an initializer, pooled over several calls with one seeded generator, against SPEC's std."""
+    """Draws of an initializer, pooled over several calls with one seeded generator, against the formula's std."""
     generator = torch.Generator().manual_seed(case["seed"])
     draws = [env[case["fn"]](tuple(case["shape"]), **case["kwargs"], generator=generator) for _ in range(case["calls"])]
     first = draws[0]
@@ -52,16 +52,16 @@ def _init_draws(case, env):
     n, mean, sd, excess = _moments(torch.cat([w.detach().double().flatten() for w in draws]))
     s, uniform = case["std"], case["family"] == "uniform"
     seen["the mean is 0 (within 6 standard errors)"] = abs(mean) <= Z * max(s, sd) / sqrt(n)
-    seen["the std is SPEC's (within 6 standard errors)"] = abs(sd - s) <= Z * s * sqrt((0.8 if uniform else 2.0) / (4 * n))
+    seen["the std is the formula's (within 6 standard errors)"] = abs(sd - s) <= Z * s * sqrt((0.8 if uniform else 2.0) / (4 * n))
     looks = "uniform" if abs(excess + 1.2) <= Z * sqrt(24 / n) else "normal" if abs(excess) <= Z * sqrt(24 / n) else "neither"
     seen["the distribution looks"] = looks
     if uniform:
         top = max(w.detach().double().abs().max().item() for w in draws) / (sqrt(3) * s)
         seen["every value lies within the bound"] = top <= 1 + 1e-5
         seen["some value comes within 1% of the bound"] = top >= 0.99
-    if not seen["the std is SPEC's (within 6 standard errors)"] and s > 0:
+    if not seen["the std is the formula's (within 6 standard errors)"] and s > 0:
         ratio = sd / s
-        seen["_why"] = f"The sample std is {ratio:.3g} times what SPEC's formula gives (n = {n} draws)"
+        seen["_why"] = f"The sample std is {ratio:.3g} times what the formula gives (n = {n} draws)"
         cause = next((text for wrong, text in case.get("causes", []) if abs(ratio / wrong - 1) <= 0.03), None)
         if cause:
             seen["_why"] += f". Likely cause: {cause}"

@@ -241,7 +241,7 @@ MOMENTUM_MISTAKES = {
     "momentum.lr_in_velocity": "lr is applied twice, inside the velocity and again in the step",
     "momentum.lr_folded_into_velocity": (
         "lr is folded into the velocity (velocity = beta * velocity + (1 - beta) * lr * grad, then param - velocity): "
-        "the steps are right while lr stays the same, but the velocity returned is lr times SPEC's"
+        "the steps are right while lr stays the same, but the velocity returned is lr times the contract's"
     ),
     "momentum.no_momentum": "the param takes a plain SGD step (param - lr * grad) without using the velocity",
     "momentum.beta_hardcoded": "the beta argument is ignored (beta hard-coded to 0.9)",

@@ -425,7 +425,7 @@ def test_should_stop_after_each_call(student, reference):
         expected = [w["returned"] for w in want["steps"]]
         if returned != expected:
             return (
-                f"on {_where(name)}, step() returned {returned}; SPEC's rule returns {expected} (patience 2: "
+                f"on {_where(name)}, step() returned {returned}; the stop rule gives {expected} (patience 2: "
                 "it stops at epoch 2, then the improvement at epoch 3 resets it)"
             )
         if returned[3] is not False:

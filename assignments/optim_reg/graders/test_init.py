@@ -333,7 +333,7 @@ def test_initializers_return_float32_tensors(student):
 
 @public(3)
 def test_public_draws(student):
-    """The initializers with their default gain and mode (and xavier_normal's gain 5/3) draw SPEC's distribution"""
+    """The initializers with their default gain and mode (and xavier_normal's gain 5/3) draw the contract's distribution"""
     for case in _public_draws(student):
         check_distribution(case)
 
