@@ -285,7 +285,7 @@ GAPS = [
         nothing=INIT_DRAW_TESTS, also=("training",)),
     # the eight mistakes that got only "values differ": named, with stable ids
     bug("A-m-hat-returned-as-m", "adam", (ADAM_STEP + "    return param, m, v", ADAM_STEP + "    return param, m_hat, v"),
-        mistake="adam.m_hat_returned", diagnosis="m_hat"),
+        mistake="adam.m_hat_returned", diagnosis="m_hat", also=("training",)),
     bug("R-square-avg-returned-unchanged", "rmsprop", (RMS_BODY,
         "    new_avg = alpha * square_avg + (1 - alpha) * grad * grad\n"
         "    param = param - lr * grad / (new_avg.sqrt() + eps)\n"),
@@ -293,7 +293,7 @@ GAPS = [
     bug("A-v-overwritten-by-its-sqrt", "adam", (
         "    v_hat = v / (1 - beta2**t)\n" + ADAM_STEP,
         "    v_hat = v.sqrt_() / math.sqrt(1 - beta2**t)\n    param = param - lr * m_hat / (v_hat + eps)\n"),
-        mistake="adam.v_sqrt_in_place", diagnosis="sqrt_"),
+        mistake="adam.v_sqrt_in_place", diagnosis="sqrt_", also=("training",)),
     bug("A-beta1-in-v", "adam", (
         ADAM_DOC + "    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad * grad\n",
         ADAM_DOC + "    m = beta1 * m + (1 - beta1) * grad\n    v = beta1 * v + (1 - beta1) * grad * grad\n"),
@@ -504,9 +504,10 @@ FRESH_BUGS = [
     bug("A2-only-v-corrected", "adam", (ADAM_HATS, ADAM_HATS.replace("    m_hat = m / (1 - beta1**t)\n", "    m_hat = m\n")),
         mistake="adam.only_v_corrected"),
     bug("A1-bias-multiplied", "adam", (ADAM_HATS, ADAM_HATS.replace("m / (1 - beta1**t)", "m * (1 - beta1**t)").replace(
-        "v / (1 - beta2**t)", "v * (1 - beta2**t)")), mistake="adam.bias_multiplied"),
-    bug("A3-t-minus-one", "adam", (ADAM_HATS, ADAM_HATS.replace("**t)", "**(t - 1))"))),
-    bug("A12-no-eps", "adam", (ADAM_STEP, ADAM_STEP.replace("(v_hat.sqrt() + eps)", "v_hat.sqrt()")), mistake="adam.no_eps"),
+        "v / (1 - beta2**t)", "v * (1 - beta2**t)")), mistake="adam.bias_multiplied", also=("training",)),
+    bug("A3-t-minus-one", "adam", (ADAM_HATS, ADAM_HATS.replace("**t)", "**(t - 1))")), also=("training",)),
+    bug("A12-no-eps", "adam", (ADAM_STEP, ADAM_STEP.replace("(v_hat.sqrt() + eps)", "v_hat.sqrt()")), mistake="adam.no_eps",
+        also=("training",)),
     # [adamw]
     bug("A-adamw-decay-sign", "adamw", (ADAMW_STEP, ADAMW_STEP.replace("param - lr * weight_decay", "param + lr * weight_decay")),
         mistake="adamw.decay_sign"),
