@@ -25,7 +25,7 @@ def graded(tmp_path_factory) -> tuple[dict[str, dict[str, float]], Path]:
     write_corpus(corpus)
     run = subprocess.run(
         [sys.executable, "-m", "autograder.cli", "grade", str(corpus), "--out", str(out), "--jobs", "2"],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True, text=True, timeout=2400,  # a guard against a hang, not a time limit: ~150 notebooks
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
     return read_grades(out), out
