@@ -48,7 +48,7 @@ def test_grade_with_assignment_uses_that_assignment_s_graders_and_names_its_mist
     assert grades["library"] == {"scale": 3, "relu": 0, "total": 3, "max_total": 5}, "torch.relu is forbidden here"
     results = json.loads((tmp_path / "out/library/results.json").read_text())
     assert results["extra_data"]["assignment"] == "toy"
-    assert all("your code calls torch.relu" in t["output"] for t in results["tests"] if t["tags"] == ["relu"])
+    assert all("your code called torch.relu" in t["output"] for t in results["tests"] if t["tags"] == ["relu"])
 
 
 def test_with_two_assignments_a_missing_or_unknown_name_is_a_usage_error_listing_the_choices(tmp_path):
