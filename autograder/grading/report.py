@@ -83,10 +83,12 @@ def _test_json(test: TestResult, number: str) -> dict[str, Any]:
 def parse_test_json(entry: dict[str, Any]) -> TestResult:
     """A test as results.json holds it (see _test_json), read back: a regrade keeps the tests it does not redo."""
     question = entry["tags"][0]
-    mistake = (entry.get("extra_data") or {}).get("mistake")
+    extra = entry.get("extra_data") or {}
+    mistake = extra.get("mistake")
     return TestResult(
         question, entry["name"].removeprefix(f"[{question}] "), entry["score"], entry["max_score"],
         entry["visibility"], entry.get("output", ""), mistake=Mistake(**mistake) if mistake else None,
+        forbidden=[str(name) for name in extra.get("forbidden") or []],
     )  # fmt: skip
 
 

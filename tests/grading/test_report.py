@@ -85,7 +85,12 @@ def test_an_ungradable_submission_gets_zero_and_the_reason():
 
 
 def test_a_test_read_back_from_results_json_is_the_test_that_was_written():
-    """A regrade keeps the tests it does not redo by reading them back from results.json."""
-    for number, test in enumerate(sample().tests, start=1):
-        entry = results(sample())["tests"][number - 1]
+    """A regrade keeps the tests it does not redo by reading them back from results.json, with the mistake and the
+    forbidden calls that cost them (the class report counts both)."""
+    result = sample()
+    result.tests.append(
+        TestResult("adam", "trajectories", 0.0, 2.0, "after_published", "adam_update called torch.optim.Adam",
+                   forbidden=["torch.optim.Adam"])
+    )  # fmt: skip
+    for entry, test in zip(results(result)["tests"], result.tests, strict=True):
         assert parse_test_json(entry) == test
