@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from assignments.optim_reg.probes.training import NOT_FINITE_ADVICE
 from autograder.grading.api import hidden, public
 
 QUESTION = "training"
@@ -55,7 +56,7 @@ def test_trains_end_to_end(student):
     if not run["finite"]:
         raise AssertionError(
             f"training {WHAT} for {PUBLIC_EPOCHS} epochs ran, but the validation loss became NaN or infinite: "
-            "check adam_update (a division by zero or a missing eps) and Dropout (p == 0 or 1)"
+            + NOT_FINITE_ADVICE
         )
 
 

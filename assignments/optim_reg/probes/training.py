@@ -26,6 +26,8 @@ from autograder.probes.observed import Observation, StudentError
 from autograder.probes.proxy import Op, Request, Target, tensor, tuple_of
 
 INPUTS, CLASSES = 64, 10
+# What to check when the losses stop being numbers: the components that can divide by zero or drop everything.
+NOT_FINITE_ADVICE = "check adam_update (a division by zero or a missing eps) and Dropout (p == 0 or 1)"
 
 
 @functools.cache
@@ -124,7 +126,15 @@ def training_run(
             break
     if isinstance(best_epoch, float) and best_epoch.is_integer():
         best_epoch = int(best_epoch)
+    finite = all(math.isfinite(x) for x in val_losses)
     if not (isinstance(best_epoch, int) and 0 <= best_epoch < len(history)):
+        if not finite:  # no epoch can be best when the losses are NaN: the cause lies upstream of EarlyStopping
+            first = next(i for i, x in enumerate(val_losses) if not math.isfinite(x))
+            raise StudentError(
+                f"[training] could not pick a best epoch: the validation loss became NaN or infinite "
+                f"({val_losses[first]}) after {first + 1} epoch{'s' if first else ''} of training, so the network's "
+                f"weights stopped being numbers; {NOT_FINITE_ADVICE}"
+            )
         raise _failed(
             "EarlyStopping", f"the grader read best_epoch after {len(history)} epochs",
             f"it was {best_epoch!r}, not the 0-based index of an epoch of the run (0 to {len(history) - 1}), so the "
@@ -140,7 +150,7 @@ def training_run(
         "epochs_run": len(val_losses),
         "stopped": stopped,
         "best_epoch": best_epoch,
-        "finite": bool(all(math.isfinite(x) for x in val_losses)),
+        "finite": finite,
         "steps": t,
     }
 
