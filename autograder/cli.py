@@ -61,6 +61,10 @@ def _grade_arguments(parser: argparse.ArgumentParser) -> None:
         help="Canvas's gradebook export: also write canvas_import.csv for Canvas's Grades > Import",
     )  # fmt: skip
     parser.add_argument(
+        "--canvas-column", metavar="TITLE",
+        help="the Canvas assignment canvas_import.csv fills, as titled in Canvas (default: the assignment's name)",
+    )  # fmt: skip
+    parser.add_argument(
         "--written-scores", type=Path, metavar="FILE",
         help="merge the filled-in written_scores.csv into grades.csv (PATHs are then optional)",
     )  # fmt: skip

@@ -12,7 +12,15 @@ import sys
 
 from autograder.assignment import Assignment, choose
 from autograder.console import BatchProgress, print_summary
-from autograder.gradebook.canvas import CANVAS_IMPORT, Graded, RosterError, join, read_roster, write_canvas_import
+from autograder.gradebook.canvas import (
+    CANVAS_IMPORT,
+    Graded,
+    Roster,
+    RosterError,
+    join,
+    read_roster,
+    write_canvas_import,
+)
 from autograder.gradebook.grades import GRADES, GradesError, GradesTable, read_grades
 from autograder.grading.batch import BatchOutcome, GraderFailure, UnknownQuestion, grade_batch
 from autograder.grading.outputs import (
@@ -72,13 +80,16 @@ def _grade(
     return write_batch(out, outcome, previous), outcome
 
 
-def _canvas(out: OutputFolder, table: GradesTable, roster: list[dict[str, str]], column: str) -> None:
+def _canvas(out: OutputFolder, table: GradesTable, roster: Roster, title: str) -> None:
+    column, new = roster.column(title)
+    if new:
+        print(new)
     graded = []
     for row in table.rows:
         extra = (read_results(out, row.submission) or {}).get("extra_data", {})
         people = tuple(Submitter.from_json(p) for p in extra.get("submitters") or [])
         graded.append(Graded(row.submission, people, table.total(row)))
-    for sentence in write_canvas_import(out, join(roster, graded), column, table.max_total()):
+    for sentence in write_canvas_import(out, join(roster.students, graded), column, table.max_total()):
         print(sentence)
     print(f"Wrote {out.path(CANVAS_IMPORT)}: import it in Canvas with Grades > Import.")
 
@@ -101,7 +112,7 @@ def main(args: argparse.Namespace) -> int:
             table.count_written = bool(table.written)
         table.write(out)
         if roster is not None:
-            _canvas(out, table, roster, assignment.name)
+            _canvas(out, table, roster, args.canvas_column or assignment.name)
         elif out.path(CANVAS_IMPORT).is_file():
             print(f"{out.path(CANVAS_IMPORT)} still holds the totals from before this grade; add --roster with "
                   "Canvas's gradebook export to update it before importing it.")  # fmt: skip

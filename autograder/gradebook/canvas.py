@@ -2,7 +2,8 @@
 
 The roster's `Student, ID, SIS User ID, SIS Login ID, Section` columns are kept (`SIS User ID` and `SIS Login ID`
 only when the roster has them: Canvas exports them only to people allowed to see SIS data; fields may be separated
-by ';', a Canvas setting), one column named after the assignment is added, and the second row is Canvas's indented
+by ';', a Canvas setting), one column for the assignment is added (the export's own column of that title, else a
+new one named after the assignment), and the second row is Canvas's indented
 `Points Possible` row. Students are matched by Canvas user id, else SIS user id, else login (a submitter's SID or
 email, or the part of the email before '@'). Every student of a group submission gets the group's score. A
 submission no roster student matches, a match by the part of the email before '@' alone (another person's address
@@ -82,7 +83,30 @@ class CanvasGradebook:
     mismatches: list[Mismatch] = field(default_factory=list)
 
 
-def read_roster(path: Path) -> list[dict[str, str]]:
+@dataclass(frozen=True)
+class Roster:
+    """A Canvas gradebook export: its students, and the titles of its assignment columns."""
+
+    students: list[dict[str, str]]
+    assignments: tuple[str, ...] = ()
+
+    def column(self, title: str) -> tuple[str, str | None]:
+        """The column canvas_import.csv fills for an assignment called `title`, and a sentence when it is a new one.
+
+        Canvas's export titles its columns `<title> (<assignment id>)` and matches an import's columns by that text,
+        so the gradebook's own column is used when its title is `title`; any other name creates a new assignment.
+        """
+        matches = [c for c in self.assignments if c == title or c.rsplit(" (", 1)[0] == title]
+        if len(matches) == 1:
+            return matches[0], None
+        return title, (
+            f"The gradebook export has {'several columns' if matches else 'no column'} titled {title!r}, so "
+            f"canvas_import.csv fills a column {title!r} that Canvas will import as a new assignment; to update an "
+            "existing one, give its title as the export shows it with --canvas-column."
+        )
+
+
+def read_roster(path: Path) -> Roster:
     """The students of a Canvas gradebook export (its Points Possible and other non-student rows skipped)."""
     try:
         if path.stat().st_size > MAX_ROSTER_BYTES:
@@ -107,7 +131,7 @@ def read_roster(path: Path) -> list[dict[str, str]]:
         if values["Student"] == "Points Possible" or not any(values.get(c) for c in _KEY_COLUMNS):
             continue
         students.append(values)
-    return students
+    return Roster(students, tuple(c for c in reader.fieldnames or [] if c not in ROSTER_COLUMNS))
 
 
 def _keys(student: dict[str, str]) -> list[tuple[str, str]]:

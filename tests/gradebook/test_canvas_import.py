@@ -30,7 +30,7 @@ GRADED = [
 @pytest.fixture
 def written(tmp_path):
     out = OutputFolder(tmp_path / "out")
-    book = join(read_roster(write_roster(tmp_path / "roster.csv")), GRADED)
+    book = join(read_roster(write_roster(tmp_path / "roster.csv")).students, GRADED)
     sentences = write_canvas_import(out, book, "optim_reg", 100.0)
     return out, sentences
 
@@ -73,3 +73,16 @@ def test_a_roster_without_canvas_columns_says_what_to_export(tmp_path):
         read_roster(tmp_path / "r.csv")
     with pytest.raises(RosterError, match="could not be read"):
         read_roster(tmp_path / "missing.csv")
+
+
+def test_the_export_s_own_column_is_filled_when_its_title_is_given(tmp_path):
+    """Canvas titles columns `<title> (<id>)` and matches an import by that text: naming the assignment by its title
+    updates it; any other name is a new assignment, which the grader says before the instructor imports it."""
+    roster = read_roster(write_roster(tmp_path / "roster.csv"))
+    assert roster.assignments == ("Quiz 1 (1001)", "Current Score", "Final Score")
+    assert roster.column("Quiz 1") == ("Quiz 1 (1001)", None)
+    assert roster.column("Quiz 1 (1001)") == ("Quiz 1 (1001)", None)
+    column, sentence = roster.column("optim_reg")
+    assert column == "optim_reg" and "new assignment" in sentence and "--canvas-column" in sentence
+    twice = type(roster)(roster.students, ("HW (1)", "HW (2)"))
+    assert twice.column("HW")[0] == "HW" and "several columns" in twice.column("HW")[1]

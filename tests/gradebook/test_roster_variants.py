@@ -33,7 +33,7 @@ SEMICOLONS = "\ufeffStudent;ID;SIS User ID;SIS Login ID;Section;Quiz 1 (1001)\r\
 def test_the_roster_is_read_and_alice_gets_her_score(tmp_path, text):
     path = tmp_path / "gradebook.csv"
     path.write_text(text, encoding="utf-8")
-    roster = read_roster(path)
+    roster = read_roster(path).students
     assert roster[0]["Student"] == "Smith, Alice" and roster[0]["ID"] == "3401"
     out = OutputFolder(tmp_path / "out")
     write_canvas_import(out, join(roster, [Graded("a", (Submitter(canvas_id="3401"),), 9.0)]), "optim_reg", 10.0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -95,6 +96,21 @@ def test_the_canvas_import_puts_every_score_in_the_right_row(course):
     }  # fmt: skip
     assert "Student, Test (ID 3499): no submission, so the score is left empty." in runs[0].stdout
     assert "several submissions match" in runs[0].stdout
+    assert "Canvas will import as a new assignment" in runs[0].stdout  # no column of the export is called optim_reg
+
+
+def test_the_canvas_import_can_fill_an_assignment_the_gradebook_has(course, tmp_path):
+    """`--canvas-column` names the Canvas assignment by its title; the export's own column `Quiz 1 (1001)` is filled."""
+    base, _, roster, _ = course
+    out = tmp_path / "graded"
+    shutil.copytree(base / "first", out)
+    run = grade("--out", str(out), "--roster", roster, "--canvas-column", "Quiz 1")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "new assignment" not in run.stdout
+    after = reimport(gradebook(), out / "canvas_import.csv")
+    assert {uid: row.get("Quiz 1 (1001)") for uid, row in after.items()} == {
+        "3401": "100", "3402": "0", "3403": "0", "3404": "0", "3499": None
+    }  # fmt: skip
 
 
 def test_the_same_inputs_give_the_same_files(course):
