@@ -52,7 +52,8 @@ def _init_draws(case, env):
     n, mean, sd, excess = _moments(torch.cat([w.detach().double().flatten() for w in draws]))
     s, uniform = case["std"], case["family"] == "uniform"
     seen["the mean is 0 (within 6 standard errors)"] = abs(mean) <= Z * max(s, sd) / sqrt(n)
-    seen["the std is the formula's (within 6 standard errors)"] = abs(sd - s) <= Z * s * sqrt((0.8 if uniform else 2.0) / (4 * n))
+    tol = Z * sqrt((0.8 if uniform else 2.0) / (4 * n))  # 6 standard errors of a sample std, relative
+    seen["the std is the formula's (within 6 standard errors)"] = abs(sd - s) <= tol * s
     looks = "uniform" if abs(excess + 1.2) <= Z * sqrt(24 / n) else "normal" if abs(excess) <= Z * sqrt(24 / n) else "neither"
     seen["the distribution looks"] = looks
     if uniform:
@@ -62,7 +63,7 @@ def _init_draws(case, env):
     if not seen["the std is the formula's (within 6 standard errors)"] and s > 0:
         ratio = sd / s
         seen["_why"] = f"The sample std is {ratio:.3g} times what the formula gives (n = {n} draws)"
-        cause = next((text for wrong, text in case.get("causes", []) if abs(ratio / wrong - 1) <= 0.03), None)
+        cause = next((text for wrong, text in case.get("causes", []) if abs(ratio / wrong - 1) <= tol), None)
         if cause:
             seen["_why"] += f". Likely cause: {cause}"
     elif mean != 0 and min(float(w.min()) for w in draws) >= 0:

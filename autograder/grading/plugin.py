@@ -165,7 +165,13 @@ def run_graders(
         findings = scan(student.cells, assignment.questions, assignment.forbidden.names, assignment.forbidden.allowed)
         for question, found in by_question(findings, assignment.questions).items():
             reasons.setdefault(question, []).extend((f.what, f.sentence()) for f in found)
-    for question, calls in plugin._student.forbidden.items():
+    recorded = plugin._student.forbidden
+    for question, calls in recorded.items():
+        if not assignment.questions.get(question):
+            # a question with no functions of its own (one that trains with the others') ran other questions'
+            # functions: a call already charged to a question whose own tests made it is not charged twice
+            charged = {c for q, cs in recorded.items() if assignment.questions.get(q) for c in cs}
+            calls = [c for c in calls if c not in charged]
         reasons.setdefault(question, []).extend(
             (call, f"your code called {call} while the grader ran it, a library version of what this question asks "
              "you to write") for call in dict.fromkeys(calls)

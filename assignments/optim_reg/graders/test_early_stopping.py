@@ -385,7 +385,7 @@ def test_mode_max(student, reference):
 
 @hidden(1)
 def test_first_call_and_nan(student, reference):
-    """Values before the first step; the first non-NaN metric improves, a NaN never does; tensor metrics count as values"""
+    """Values before the first step; the first non-NaN metric improves, a NaN never does but counts as a call for best_epoch; tensor metrics count as values"""
 
     def check(name: str, got: dict[str, Any], want: dict[str, Any]) -> str | None:
         if not got["init_error"] and got["initial"] != want["initial"]:
@@ -397,6 +397,11 @@ def test_first_call_and_nan(student, reference):
         problem = _check_best_values(name, got, want)
         if not problem and name in ("nan_after_best", "tensor_metrics"):
             problem = _check_sequence(name, got, want, "counter")
+        if not problem and name in ("nan_first", "nan_between"):
+            problem = _check_sequence(name, got, want, "best_epoch")
+            if problem:  # improvements that are not consecutive calls: an index of the call, not of the improvement
+                problem += (": best_epoch is the 0-based index of the call that set best, counting every call "
+                            "(NaN calls and calls without improvement too), not the number of improvements so far")
         return problem
 
     names = ["rising_losses", "nan_after_best", "nan_first", "nan_between", "max_rising", "tensor_metrics"]

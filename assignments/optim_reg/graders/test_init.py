@@ -232,8 +232,8 @@ def check_distribution(case: dict[str, Any]) -> None:
             f"{what}: the sample std is {size} than SPEC's formula gives "
             f"{drawn}; allowed relative error {tol_std / s:.2%}"
         )
-        for mistake, wrong in mistaken_stds(fn, shape, kwargs):
-            if abs(wrong / s - 1) > 0.05 and abs(sd / wrong - 1) <= 0.03:
+        for mistake, wrong in mistaken_stds(fn, shape, kwargs):  # named when its std is within the same 6 SE
+            if abs(wrong / s - 1) > 0.05 and abs(sd / wrong - 1) <= tol_std / s:
                 raise KnownMistake(f"{message}. Likely cause: {mistake.text}", mistake)
         raise AssertionError(message)
 

@@ -73,6 +73,9 @@ def mistaken_values(params: list[np.ndarray], lam: float) -> list[tuple[Mistake,
         ("l2.l1_penalty", "the value is lam/2 times the sum of absolute values (an L1 penalty)",
          lam / 2 * sum(float(np.abs(w).sum()) for w in params)),
         ("l2.lam_missing", "lam is missing from the value", total / 2),
+        ("l2.only_matrices", "only the tensors with 2 or more dimensions (the weight matrices) were added up; the "
+         "contract's sum runs over every tensor of params, biases and scalars included",
+         lam / 2 * sum(s for s, w in zip(sq, params) if w.ndim > 1)),
         ("l2.first_tensor_only", "only the first tensor of params was added up (a return inside the loop?)",
          lam / 2 * sq[0] if sq else 0.0),
         ("l2.last_tensor_only", "only the last tensor of params counts (is the total overwritten in the loop?)",
@@ -105,9 +108,12 @@ def check_value(impl: Any, names: tuple[str, ...], zero_dim: bool) -> None:
             message = f"{what}: the value differs from lam/2·Σ‖w‖² (relative error {abs(got - want) / abs(want):.2g})"
             if case["container"] != "list" and got == 0:
                 raise KnownMistake(f"{message}; {ITERATED_TWICE.text}", ITERATED_TWICE)
-            for mistake, wrong in mistaken_values(params, case["lam"]):
-                if abs(wrong - want) > 1e-3 * abs(want) and abs(got - wrong) <= 1e-4 * abs(wrong):
-                    raise KnownMistake(f"{message}; {mistake.text}", mistake)
+            found = [mistake for mistake, wrong in mistaken_values(params, case["lam"])
+                     if abs(wrong - want) > 1e-3 * abs(want) and abs(got - wrong) <= 1e-4 * abs(wrong)]  # fmt: skip
+            if len(found) == 1:
+                raise KnownMistake(f"{message}; {found[0].text}", found[0])
+            if found:  # this case cannot tell them apart: say so, and name none
+                raise AssertionError(f"{message}; either {' or '.join(m.text for m in found)}")
             raise AssertionError(message)
 
 

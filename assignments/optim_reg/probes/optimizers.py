@@ -90,7 +90,8 @@ def optimizer_runs(target: Target, function: str, runs: list[dict[str, Any]]) ->
     t0 (first step number, for Adam/AdamW), param0 ("zeros"/"normal"), state0 ("zeros"/"random"), grad_scales,
     zero_grad (flat indices whose gradient is always 0). Every call gets fresh tensors built from plain arrays.
     Returns, per run i and step: "i.param" (returned param), "i.delta" (returned param minus the param passed,
-    in float64), "i.<state>" (returned state), and "i.dtype" (dtype of the first returned param).
+    in float64), "i.<state>" (returned state), "i.dtype" (dtype of the first returned param) and "i.dtypes" (of
+    every value the first step returned).
     """
     if function not in UPDATE_FUNCTIONS:
         raise ValueError(f"optimizer_runs does not know {function}")
@@ -121,7 +122,8 @@ def optimizer_runs(target: Target, function: str, runs: list[dict[str, Any]]) ->
             where = f" at step {step + 1}" if run["steps"] > 1 else ""
             out = _returned(op, function, run, step, names)
             if step == 0:
-                result[f"{i}.dtype"] = out[0].dtype if out[0].kind in ("tensor", "ndarray") else out[0].type
+                dtypes = [o.dtype if o.kind in ("tensor", "ndarray") else o.type for o in out]
+                result[f"{i}.dtype"], result[f"{i}.dtypes"] = dtypes[0], dtypes
             values = []
             for name, value in zip(("param", *names), out):
                 array = value.array(f"the {name} that {function} returned{where}", numbers=True)
