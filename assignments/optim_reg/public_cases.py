@@ -61,6 +61,8 @@ def _update_cases(function: str, runs: list[dict[str, Any]]) -> list[dict[str, A
             "kind": "update_run", "fn": function, "returns": ["param", *states], "param": _tensor(param, dtype),
             "state": [_tensor(state[name], dtype) for name in states], "grads": [_tensor(g, dtype) for g in grads],
             "hyper": run.get("hyper", {}), "atol": 1e-30, "what": mistakes_optimizers.describe_run(function, run),
+            # float64 runs to the hidden tests' precision of the state, so float32 arithmetic does not pass here
+            "rtol": mistakes_optimizers.F64_STATE_RTOL if dtype == "float64" else mistakes_optimizers.F32_TOL[0],
             "mistakes": known,
         }  # fmt: skip
         if takes_t:

@@ -327,7 +327,7 @@ BUGS = [
     bug("O-S-old-velocity-returned", "momentum", (
         "    velocity = beta * velocity + (1 - beta) * grad\n    param = param - lr * velocity\n    return param, velocity",
         "    new_velocity = beta * velocity + (1 - beta) * grad\n    param = param - lr * new_velocity\n"
-        "    return param, velocity")),
+        "    return param, velocity"), mistake="momentum.velocity_not_returned"),
     bug("O-S-default-beta-099", "momentum", (
         "def sgd_momentum_update(param, grad, velocity, lr=0.01, beta=0.9):",
         "def sgd_momentum_update(param, grad, velocity, lr=0.01, beta=0.99):")),
@@ -341,11 +341,11 @@ BUGS = [
     bug("O-R-float32-state", "rmsprop", (
         "    square_avg = alpha * square_avg + (1 - alpha) * grad * grad\n    param = param - lr * grad / (square_avg.sqrt() + eps)\n",
         "    square_avg = (alpha * square_avg + (1 - alpha) * grad * grad).float()\n"
-        "    param = param - lr * grad / (square_avg.sqrt() + eps)\n")),
+        "    param = param - lr * grad / (square_avg.sqrt() + eps)\n"), says="returned a float32 square_avg for float64 inputs"),
     # [adam]
     bug("O-A-eps-added-after-division", "adam", (
         "    param = param - lr * m_hat / (v_hat.sqrt() + eps)\n    return param, m, v",
-        "    param = param - lr * (m_hat / v_hat.sqrt() + eps)\n    return param, m, v")),
+        "    param = param - lr * (m_hat / v_hat.sqrt() + eps)\n    return param, m, v"), also=("training",)),
     bug("O-A-t-incremented-inside", "adam", (
         '    """One Adam step at 1-based step number t, with bias correction; returns (param, m, v)."""\n',
         '    """One Adam step at 1-based step number t, with bias correction; returns (param, m, v)."""\n    t += 1\n'),
@@ -376,7 +376,7 @@ BUGS = [
         "def adamw_update(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):")),
     # [l2]
     bug("O-L-biases-skipped", "l2", ("    for w in params:\n        total = total + (w * w).sum()\n",
-        "    for w in params:\n        if w.dim() > 1:\n            total = total + (w * w).sum()\n")),
+        "    for w in params:\n        if w.dim() > 1:\n            total = total + (w * w).sum()\n"), mistake="l2.only_matrices"),
     bug("O-L-sum-of-norms", "l2", ("        total = total + (w * w).sum()\n", "        total = total + w.norm()\n"),
         mistake="l2.sum_of_norms"),
     bug("O-L-square-of-sum", "l2", ("        total = total + (w * w).sum()\n", "        total = total + w.sum() ** 2\n")),
@@ -413,7 +413,7 @@ BUGS = [
         "                self._best_state = {k: v.detach() for k, v in model.state_dict().items()}\n")),
     bug("O-E-best-epoch-counts-improvements", "early_stopping", (
         "            self.best, self.best_epoch, self.counter = metric, self._epoch, 0\n",
-        "            self.best, self.best_epoch, self.counter = metric, self.best_epoch + 1, 0\n")),
+        "            self.best, self.best_epoch, self.counter = metric, self.best_epoch + 1, 0\n"), says="not the number of improvements"),
     bug("O-E-nan-as-inf-any-mode", "early_stopping", (
         "        metric = metric.item() if torch.is_tensor(metric) else float(metric)\n",
         "        metric = metric.item() if torch.is_tensor(metric) else float(metric)\n"
