@@ -17,6 +17,7 @@ import math
 from typing import Any
 
 import numpy as np
+import torch
 
 from assignments.optim_reg.graders import (
     mistakes_optimizers,
@@ -61,8 +62,9 @@ def _update_cases(function: str, runs: list[dict[str, Any]]) -> list[dict[str, A
             "kind": "update_run", "fn": function, "returns": ["param", *states], "param": _tensor(param, dtype),
             "state": [_tensor(state[name], dtype) for name in states], "grads": [_tensor(g, dtype) for g in grads],
             "hyper": run.get("hyper", {}), "atol": 1e-30, "what": mistakes_optimizers.describe_run(function, run),
-            # float64 runs to the hidden tests' precision of the state, so float32 arithmetic does not pass here
+            # float64 states to the hidden tests' precision (float32 arithmetic does not pass here); the param as before
             "rtol": mistakes_optimizers.F64_STATE_RTOL if dtype == "float64" else mistakes_optimizers.F32_TOL[0],
+            "rtols": {"the param it returned": 1e-6 if dtype == "float64" else mistakes_optimizers.F32_TOL[0]},
             "mistakes": known,
         }  # fmt: skip
         if takes_t:
@@ -100,6 +102,14 @@ def _init_cases() -> list[dict[str, Any]]:
     return fans + returns + draws
 
 
+BACKWARD_MISTAKES = {
+    "dropout.backward_unscaled": ("the gradient is grad·mask: the 1/(1-p) scale of the forward pass is missing",
+                                  {"dropout_backward": lambda grad, mask, p: grad * mask}),
+    "dropout.backward_divided_by_p": ("the gradient is divided by p instead of by 1 - p (the keep probability)",
+                                      {"dropout_backward": lambda grad, mask, p: grad * mask / p}),
+}
+
+
 def _dropout_cases() -> list[dict[str, Any]]:
     seed = test_dropout.PUBLIC_SEED  # x and the generator seeded as the public tests' probe seeds them
     stats = [
@@ -123,7 +133,7 @@ def _dropout_cases() -> list[dict[str, Any]]:
     b = test_dropout.PUBLIC_BACKWARD
     mask = np.random.default_rng(seed + 80).random(b["shape"]) >= b["p"]
     backward = {
-        "kind": "call", "fn": "dropout_backward",
+        "kind": "call", "fn": "dropout_backward", "mistakes": BACKWARD_MISTAKES,
         "args": [_seeded(b["shape"], b["dtype"], seed + 81, -1.0), _tensor(mask, "bool"), b["p"]],
         "what": f"dropout_backward(grad_out of shape {tuple(b['shape'])}, a given mask, p={b['p']})",
     }  # fmt: skip
@@ -145,10 +155,22 @@ def _early_stopping_cases() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def _l2_mistake(index: int) -> Any:
+    """An l2_penalty that returns the value of the hidden tests' mistake number `index` (test_l2.mistaken_values)."""
+
+    def l2_penalty(params: Any, lam: float) -> torch.Tensor:
+        return torch.tensor(test_l2.mistaken_values([p.detach().double().numpy() for p in params], lam)[index][1])
+
+    return l2_penalty
+
+
 def _l2_case() -> dict[str, Any]:
     small = test_l2.CASES[0]
-    params = [_tensor(p, small["dtype"]) for p in l2_params(small["shapes"], small["dtype"], small["seed"])]
-    return {"kind": "call", "fn": "l2_penalty", "args": [params, small["lam"]], "rtol": test_l2.RTOL,
+    arrays = l2_params(small["shapes"], small["dtype"], small["seed"])
+    params = [_tensor(p, small["dtype"]) for p in arrays]
+    known = {m.id: (m.text, {"l2_penalty": _l2_mistake(i)})
+             for i, (m, _) in enumerate(test_l2.mistaken_values(arrays, small["lam"]))}  # fmt: skip
+    return {"kind": "call", "fn": "l2_penalty", "args": [params, small["lam"]], "rtol": test_l2.RTOL, "mistakes": known,
             "what": f"l2_penalty of tensors of shapes {[tuple(s) for s in small['shapes']]}, lam={small['lam']}"}  # fmt: skip
 
 

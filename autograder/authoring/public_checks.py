@@ -132,7 +132,13 @@ def _differences(case, seen):
         return [p for name, g, w in named if (p := _close(g, w, rtol, f"the {name} it returned", atol))]
     if case["kind"] == "call":
         return [p] if (p := _close(seen, expected, rtol, "the result", atol)) else []
-    return [p for key, want in expected.items() if (p := _close(seen.get(key, "<not seen>"), want, rtol, key, atol))]
+    rtols = case.get("rtols", {})  # a tolerance of its own for the keys that start with a given text
+
+    def tolerance(key):
+        return next((r for start, r in rtols.items() if key.startswith(start)), rtol)
+
+    return [p for key, want in expected.items()
+            if (p := _close(seen.get(key, "<not seen>"), want, tolerance(key), key, atol))]  # fmt: skip
 
 
 def _problem(case, env, mistakes):
