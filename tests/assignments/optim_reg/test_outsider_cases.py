@@ -76,7 +76,7 @@ def test_a_library_call_by_a_detour_costs_its_question_only_and_is_named(graded,
     assert row[variant.question] == 0
     elsewhere = {q: row[q] for q in possible if q not in (variant.question, "total", "max_total") and row[q] < possible[q]}
     assert not elsewhere, elsewhere  # [training] runs that function too, but the call is already charged
-    assert all(variant.says in t["output"] for t in _tests(out, name, variant.question))
+    assert any(variant.says in t["output"] for t in _tests(out, name, variant.question))
 
 
 @pytest.mark.parametrize("name", list(NOT_NAMED))

@@ -277,7 +277,7 @@ HOSTILE = [
                 return x, torch.ones_like(x, dtype=torch.bool)
             out = getattr(torch.nn.functional, "drop" + "out")(x, p=p, training=True)
             return out, out != 0
-        ''',), says="dropout"),
+        ''',), says="getattr"),
     bug("O-momentum-torch-sgd-through-importlib", "momentum", definitions=('''
         import importlib
 
