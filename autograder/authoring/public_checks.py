@@ -87,11 +87,8 @@ def _float32_valued(value):
     if isinstance(value, dict) and "values" in value:
         flat = [x for x in _flat(value["values"]) if isinstance(x, float) and isfinite(x) and x != 0]
         return bool(flat) and all(unpack("f", pack("f", x))[0] == x for x in flat)
-    if isinstance(value, dict):
-        return any(_float32_valued(v) for k, v in value.items() if not k.startswith("_"))
-    if isinstance(value, list):
-        return any(_float32_valued(v) for v in value)
-    return False
+    parts = [v for k, v in value.items() if not k.startswith("_")] if isinstance(value, dict) else value
+    return isinstance(parts, list) and any(_float32_valued(v) for v in parts)
 
 
 def fingerprint(value):
