@@ -341,7 +341,7 @@ BUGS = [
     bug("O-R-float32-state", "rmsprop", (
         "    square_avg = alpha * square_avg + (1 - alpha) * grad * grad\n    param = param - lr * grad / (square_avg.sqrt() + eps)\n",
         "    square_avg = (alpha * square_avg + (1 - alpha) * grad * grad).float()\n"
-        "    param = param - lr * grad / (square_avg.sqrt() + eps)\n"), says="returned a float32 square_avg for float64 inputs"),
+        "    param = param - lr * grad / (square_avg.sqrt() + eps)\n"), says="float32 square_avg for float64 inputs"),
     # [adam]
     bug("O-A-eps-added-after-division", "adam", (
         "    param = param - lr * m_hat / (v_hat.sqrt() + eps)\n    return param, m, v",
