@@ -14,7 +14,7 @@ from typing import Any
 
 from autograder import wire
 from autograder.assignment import Assignment
-from autograder.limits import Limits
+from autograder.limits import MAX_CELL_BYTES, MAX_CELLS_BYTES, Limits
 from autograder.probes.observed import StudentError, read_reply
 from autograder.probes.proxy import Request
 from autograder.probes.run import ProbeOutcome, run_probe
@@ -24,15 +24,13 @@ from autograder.worker.session import MAX_REQUEST_BYTES
 from autograder.worker.zygote import Zygote
 
 _MARGIN = 5.0  # seconds the session may take beyond its own limits to report
-_MAX_CELL_BYTES = 8 * 2**20  # one cell's code; a larger cell is not run
-_MAX_CELLS_BYTES = 48 * 2**20  # all cells' code together (below the session's cap on the request)
 
 
 class RemoteSubmission:
     """A submission running in its own worker session."""
 
     def __init__(self, zygote: Zygote, cells: list[str], limits: Limits, assignment: Assignment) -> None:
-        self.cells = list(cells)
+        self.cells, self._too_large = _within_caps(list(cells))  # what runs is also what the static scan reads
         self.assignment = assignment
         self.limits = limits
         self.cell_outcomes: list[CellOutcome] = []
@@ -40,11 +38,10 @@ class RemoteSubmission:
         self._received = 0  # bytes of replies so far
         self._deadline = time.monotonic() + limits.submission
         self._zygote = zygote
-        sent, self._too_large = _within_caps(self.cells)
         self._channel, self._session = zygote.new_session()
         self._fd = self._channel.fileno()
         try:
-            send_frame(self._fd, json.dumps({"cells": sent, "limits": limits.to_json()}).encode())
+            send_frame(self._fd, json.dumps({"cells": self.cells, "limits": limits.to_json()}).encode())
             self._collect_cells(len(cells))
         except (ChannelClosed, ChannelTimeout, BrokenPipeError, ValueError) as exc:
             self._fail(f"the worker running your notebook stopped while running its cells ({self._words(exc)})")
@@ -133,10 +130,10 @@ def _within_caps(cells: list[str]) -> tuple[list[str], dict[int, CellOutcome]]:
     for number, source in enumerate(cells, start=1):
         size = len(source.encode(errors="replace"))
         total += size
-        if size > _MAX_CELL_BYTES or total > _MAX_CELLS_BYTES:
+        if size > MAX_CELL_BYTES or total > MAX_CELLS_BYTES:
             total -= size
-            cap = _MAX_CELL_BYTES if size > _MAX_CELL_BYTES else _MAX_CELLS_BYTES
-            whole = "" if size > _MAX_CELL_BYTES else " with the cells before it"
+            cap = MAX_CELL_BYTES if size > MAX_CELL_BYTES else MAX_CELLS_BYTES
+            whole = "" if size > MAX_CELL_BYTES else " with the cells before it"
             message = (f"the cell's code is {size / 2**20:.0f} MB, more than the {cap // 2**20} MB the grader runs"
                        f"{whole}, so it was not run (keep data in files, not pasted into code)")  # fmt: skip
             too_large[number] = CellOutcome(number, "error", "CellTooLarge", message)
