@@ -42,17 +42,6 @@ _MAX_OPEN_FILES = 256
 _CLONE_NEWNS, _MS_REC, _MS_PRIVATE, _MS_BIND, _MS_NOSUID, _MS_NODEV = 0x20000, 0x4000, 1 << 18, 0x1000, 2, 4
 _CLONE_NEWUSER, _CLONE_NEWIPC, _CLONE_NEWNET, _CLONE_NEWPID = 0x10000000, 0x08000000, 0x40000000, 0x20000000
 _SESSION_NAMESPACES = _CLONE_NEWNS | _CLONE_NEWIPC | _CLONE_NEWNET | _CLONE_NEWPID
-# The session's pid namespace needs a first process (pid 1) that runs no student code: it reaps orphans, and when it
-# is killed the kernel kills everything left in the namespace. Signals sent from inside cannot kill it.
-_INIT = (
-    "import os, signal\n"
-    "signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])\n"
-    "while True:\n"
-    "    try:\n"
-    "        while os.waitpid(-1, os.WNOHANG)[0] > 0: pass\n"
-    "    except ChildProcessError: pass\n"
-    "    signal.sigwaitinfo([signal.SIGCHLD])\n"
-)
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -151,7 +140,7 @@ class Sandbox:
             os.close(ruleset.fd)
         os.chdir(workdir)
         if self.private:
-            os.posix_spawn(sys.executable, [sys.executable, "-I", "-S", "-c", _INIT], {})
+            _start_init()
         return workdir
 
     def _ruleset(self, workdir: Path) -> landlock.Ruleset:
@@ -217,6 +206,24 @@ def _namespaces_work(user: bool) -> bool:
             os._exit(1)
     _, status = os.waitpid(pid, 0)
     return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def _start_init() -> None:
+    """The first process of the session's pid namespace (pid 1 there): it runs no student code and only reaps the
+    orphans re-parented to it. Processes inside cannot signal it; when it is killed, the kernel kills everything
+    left in the namespace at once, so nothing a submission starts can outlive the session's sweep."""
+    if os.fork():
+        return
+    try:
+        os.closerange(0, 1 << 16)
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])
+        while True:
+            with contextlib.suppress(ChildProcessError):
+                while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                    pass
+            signal.sigwaitinfo([signal.SIGCHLD])
+    finally:
+        os._exit(0)
 
 
 def _drop_capabilities() -> None:

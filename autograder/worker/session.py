@@ -166,6 +166,7 @@ class _Session:
                 self._report(CellOutcome(number, outcome.status, outcome.error_type, outcome.message))
             if recv_frame(child.sock.fileno(), limit, 16) != _DONE:  # a failure here is blamed on the last cell
                 raise ValueError("the fork did not end its cells as expected")
+            self._hand_over(child)
         except ChannelTimeout:
             child.kill()
             stopped = f"the cell ran longer than {limit:g} s, its time limit, and was stopped; {_DISCARDED}"
@@ -181,6 +182,17 @@ class _Session:
             return None
         self._report(failure)
         return number
+
+    def _hand_over(self, child: _Child) -> None:
+        """Give a fork that ran cells a new socket to hold the state on: processes its cells started hold the old
+        one, and whatever they write there from now on reaches no one."""
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            socket.send_fds(child.sock, [b"h"], [theirs.fileno()])
+        finally:
+            theirs.close()
+        child.sock.close()
+        child.sock = mine
 
     def _adopt(self, child: _Child | None) -> None:
         """`child` holds the state from now on; the previous holder, told nothing more, ends when its socket closes."""
@@ -258,7 +270,9 @@ def _start(sock: socket.socket, command: dict[str, Any], fork: _Fork) -> NoRetur
         for number, source in command["cells"]:
             send_frame(sock.fileno(), json.dumps(_run_or_skip(source, _NAMESPACE, number)).encode())
         send_frame(sock.fileno(), _DONE)
-        _hold(sock, fork)
+        _, fds, _, _ = socket.recv_fds(sock, 16, 1)
+        sock.close()
+        _hold(socket.socket(fileno=fds[0]), fork)
     except BaseException:  # noqa: BLE001
         os._exit(0)
 
