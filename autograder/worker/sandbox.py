@@ -25,7 +25,7 @@ import struct
 import sys
 import sysconfig
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +56,7 @@ class Sandbox:
     runtime: tuple[Path, ...]  # what student code may read: the system and Python's own files
     namespaces: bool = False  # can each session have its own user (when not root), mount, IPC, network, pid namespaces?
     private: bool = field(default=False, init=False)  # in a session: did it get them?
+    init_pid: int = field(default=0, init=False)  # in a session with them: its pid namespace's first process
 
     def reductions(self) -> list[str]:
         """Plain sentences, one per guarantee this machine cannot give; empty when nothing is reduced."""
@@ -87,14 +88,29 @@ class Sandbox:
             found.append("seccomp filters are not built for this processor, so kernel keys and Unix sockets are open")
         return found
 
-    def contains_signals(self) -> bool:
-        """Can a confined process's kill(-1) reach only the sandbox's own processes?"""
-        return self.private or self.uid is not None or self.landlock_abi >= 6
+    def session_cleaner(self) -> Callable[[], None] | None:
+        """How the session process ends every process of its submission (so that it can fork again when they use
+        up the process limit), or None when it cannot without reaching other processes: with a pid namespace,
+        each process in it but its first; else kill(-1), kept inside the sandbox by the dedicated uid or the
+        Landlock scope (ABI 6+)."""
+        if self.private:
+            return self._kill_namespace
+        if self.uid is not None or self.landlock_abi >= 6:
+            return _kill_all
+        return None
 
-    def student_may_kill_all(self) -> bool:
-        """Can a process running student code kill(-1) without reaching the session process? Yes in the session's
-        pid namespace (the session is outside it), or inside a nested Landlock domain with signal scoping."""
-        return self.private or self.landlock_abi >= 6
+    def student_cleaner(self) -> Callable[[], None] | None:
+        """The same for a process that runs student code: kill(-1) never reaches the session process from the pid
+        namespace (the session is outside it) or from a Landlock domain nested in the session's."""
+        return _kill_all if self.private or self.landlock_abi >= 6 else None
+
+    def _kill_namespace(self) -> None:
+        namespace = os.readlink("/proc/self/ns/pid_for_children")
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit() and int(entry.name) != self.init_pid:
+                with contextlib.suppress(OSError):
+                    if os.readlink(f"/proc/{entry.name}/ns/pid") == namespace:
+                        os.kill(int(entry.name), signal.SIGKILL)
 
     def prepare(self) -> None:
         """In the zygote, once: make Python reachable for the sandbox uid."""
@@ -140,7 +156,7 @@ class Sandbox:
             os.close(ruleset.fd)
         os.chdir(workdir)
         if self.private:
-            _start_init()
+            self.init_pid = _start_init()
         return workdir
 
     def _ruleset(self, workdir: Path) -> landlock.Ruleset:
@@ -208,12 +224,18 @@ def _namespaces_work(user: bool) -> bool:
     return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
-def _start_init() -> None:
+def _kill_all() -> None:
+    with contextlib.suppress(OSError):
+        os.kill(-1, signal.SIGKILL)
+
+
+def _start_init() -> int:
     """The first process of the session's pid namespace (pid 1 there): it runs no student code and only reaps the
     orphans re-parented to it. Processes inside cannot signal it; when it is killed, the kernel kills everything
     left in the namespace at once, so nothing a submission starts can outlive the session's sweep."""
-    if os.fork():
-        return
+    pid = os.fork()
+    if pid:
+        return pid
     try:
         os.closerange(0, 1 << 16)
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])

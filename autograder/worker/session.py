@@ -26,6 +26,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -133,7 +134,7 @@ class _Session:
         self.holder: _Child | None = None  # None: this process's own state, from before any cell
         self.reported: set[int] = set()
         self.calls: _Child | None = None
-        self.fork = _Fork(sandbox.contains_signals())  # used only before any student code has run
+        self.fork = _Fork(sandbox.session_cleaner())  # used only where no student code runs
 
     def run_cells(self, cells: list[tuple[int, str]]) -> None:
         """All cells in one fork; if one fails, again from the state before them, a fork per cell, without it."""
@@ -209,7 +210,7 @@ class _Session:
                 os.closerange(3, theirs.fileno())
                 os.closerange(theirs.fileno() + 1, 1 << 16)
                 self.sandbox.confine_student()
-                _start(theirs, command, _Fork(self.sandbox.student_may_kill_all()))
+                _start(theirs, command, _Fork(self.sandbox.student_cleaner()))
             theirs.close()
             return _Child(mine, pid=pid)
         holder = self.holder.sock
@@ -327,25 +328,23 @@ def _serve_calls(channel: int) -> NoReturn:
 
 @dataclass(frozen=True)
 class _Fork:
-    """os.fork that, when the process limit is reached, first ends every other process of this session.
+    """os.fork that, when the process limit is reached, first ends every other process of this submission.
 
     Processes a cell left behind (sleepers, a fork bomb) would otherwise use up the limit and stop later cells.
-    It is done only when kill(-1) can reach nothing but the sandbox's own processes, and never the session process:
-    the session forks only before any student code has run, as its dedicated uid or inside its Landlock domain (ABI
-    6+); a fork that runs student code has its own pid namespace, or its own Landlock domain inside the session's.
+    `clean_up` (Sandbox.session_cleaner or student_cleaner) does it where it reaches nothing but the submission's
+    own processes, and never the session process; without one, the fork fails.
     """
 
-    can_kill_all: bool
+    clean_up: Callable[[], None] | None
 
     def __call__(self) -> int:
         for _ in range(50):
             try:
                 return os.fork()
             except BlockingIOError:
-                if not self.can_kill_all:
+                if self.clean_up is None:
                     raise
-                with contextlib.suppress(OSError):
-                    os.kill(-1, signal.SIGKILL)
+                self.clean_up()
                 time.sleep(0.02)
                 reap_children()  # they count until reaped: this process's own by it, orphans by the zygote
         return os.fork()

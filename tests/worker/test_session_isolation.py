@@ -194,3 +194,19 @@ def test_unprivileged_sessions_do_not_share_a_process_limit_or_a_work_folder():
         preexec_fn=as_nobody,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_cell_that_fills_the_process_limit_then_hangs_costs_only_itself(zygote):
+    """The cells run again after it, from the session's own state: its leftovers must be cleared first, without
+    ending the session's pid namespace."""
+    bomb = ("import os, time\nfor _ in range(500):\n    try:\n        if os.fork() == 0:\n"
+            "            os.setsid()\n            time.sleep(300)\n            os._exit(0)\n"
+            "    except OSError:\n        break\nwhile True:\n    pass")  # fmt: skip
+    cells = ["def double(x):\n    return 2 * x", bomb, "def triple(x):\n    return 3 * x"]
+    sub = RemoteSubmission(zygote, cells, LIMITS, CALLS)
+    try:
+        assert [c.status for c in sub.cell_outcomes] == ["ok", "timeout", "ok"]
+        assert call(sub, "double", [1.0]) == [2.0]
+        assert call(sub, "triple", [1.0]) == [3.0]
+    finally:
+        sub.close()
