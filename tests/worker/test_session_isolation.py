@@ -14,23 +14,12 @@ import pytest
 from autograder.grading.implementations import StudentError
 from autograder.grading.remote import RemoteSubmission
 from autograder.limits import MAX_CELL_BYTES, Limits
-from autograder.worker.sandbox import MAX_DISK_BYTES, plan, processes
-from autograder.worker.zygote import Zygote, close_all, warm_up
+from autograder.worker.sandbox import MAX_DISK_BYTES, processes
 from tests.calls import ASSIGNMENT as CALLS
 from tests.security.harness import ROOT, as_nobody
-from tests.worker.test_worker import LIMITS, call
+from tests.worker.test_worker import LIMITS, call, zygote  # noqa: F401 - the module's zygote fixture
 
 MARK = "4243"
-
-
-@pytest.fixture(scope="module")
-def zygote():
-    warm_up(CALLS)
-    (sandbox,) = plan()
-    z = Zygote(sandbox)
-    yield z
-    close_all([z])
-    shutil.rmtree(sandbox.work_root)
 
 
 @pytest.mark.parametrize("last", ["while True:\n    pass", "import os\nos._exit(0)", "import os, signal\n"
