@@ -166,13 +166,16 @@ def _keys() -> dict[int, int]:
 
 
 def _files_left(started: float, base: Path) -> list[str]:
-    """Files in the shared temporary folders made during the batch by a sandbox uid, by nobody, or with the mark."""
+    """Files in the shared temporary folders owned by a sandbox uid, or made during the batch by nobody or with the
+    mark."""
     left = []
     for top in (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")):
         for folder, dirs, files in os.walk(top):
             depth = Path(folder).relative_to(top).parts
             if len(depth) >= 2 or Path(folder).is_relative_to(base):
                 dirs[:] = []
+            if depth == ():  # graders' own working folders (this batch's are gone; another may be running)
+                dirs[:] = [d for d in dirs if not d.startswith("autograder-work-")]
             for name in [*dirs, *files]:
                 path = Path(folder, name)
                 try:
