@@ -393,7 +393,7 @@ def adam_update(*args, **kwargs):
 
 _MANY_RESULTS = """
 _wrong_adam = adam_update
-big = torch.zeros(5_000_000)  # 20 MB in every result
+big = torch.zeros(7_750_000)  # 31 MB in every result: each below the cap, nine above the total
 def adam_update(*args, **kwargs):
     param, m, v = _wrong_adam(*args, **kwargs)
     return param, m, (v, big)
@@ -450,7 +450,7 @@ ATTACKS = [
     # issue 12, item 8
     Attack("huge-exception-type-name", "raise type('E' * 70_000_000, (Exception,), {})()", "full", "EEEE"),
     Attack("call-result-of-100-mb", _HUGE_RESULT, "control", "more than the 32 MB the grader accepts"),
-    Attack("results-adding-up-to-300-mb", _MANY_RESULTS, "control", "added up to more than 256 MB"),
+    Attack("results-adding-up-to-more-than-256-mb", _MANY_RESULTS, "control", "added up to more than 256 MB"),
     Attack("cell-of-70-mb", "# " + "x" * 70_000_000 + "\nimport os", "full", "so it was not run"),
 ]
 

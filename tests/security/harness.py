@@ -199,6 +199,7 @@ def grade(
     out.mkdir()
     (out / "other-course.csv").write_text("keep me\n")
     env = dict(os.environ, PYTHONPATH=str(ROOT), AUTOGRADER_CACHE=str(base / "cache"), HOME=str(base))
+    env.update(XDG_CACHE_HOME=str(base / "cache"), MPLCONFIGDIR=str(base / "cache" / "matplotlib"))
     env["AUTOGRADER_TEST_TOKEN"] = "s3cret"
     if mode == "unprivileged" and os.geteuid() == 0:
         for path in [base, *base.rglob("*")]:
@@ -252,6 +253,6 @@ def graded_batches(write_batch: Callable[[Path, Services], None], options: list[
 def check_batch(graded: Graded) -> None:
     """What every batch must hold: exactly one row per submission, nothing outside --out changed, nothing left."""
     assert len(graded.rows) == len(set(graded.rows)) == graded.submitted, graded.rows
-    assert len(graded.results) == graded.submitted
-    assert graded.changed == []
-    assert graded.leftovers == []
+    assert len(graded.results) == graded.submitted, sorted(graded.results)
+    assert graded.changed == [], graded.changed
+    assert graded.leftovers == [], graded.leftovers

@@ -3,6 +3,7 @@
 Exits 0 when both hold, else prints what failed and exits 1.
 """
 
+import ctypes
 import shutil
 import sys
 
@@ -26,6 +27,7 @@ HOG = (
 
 
 def main() -> int:
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0, as the grader does
     warm_up(CALLS)
     (sandbox,) = plan()
     zygote = Zygote(sandbox)
@@ -39,6 +41,8 @@ def main() -> int:
             victim.fresh()  # a new fork, while the hog holds every process it may have
             if call(victim, "double", [1.0]) != [2.0]:
                 failures.append("the victim's call failed")
+            if not sandbox.namespaces:
+                failures.append("this system refused the sessions their namespaces")
             later = RemoteSubmission(zygote, ["def triple(x):\n    return 3 * x"], LIMITS, CALLS)
             if later.dead or call(later, "triple", [1.0]) != [3.0]:
                 failures.append(f"a later session could not run: {later.dead}")
