@@ -7,6 +7,7 @@ are the submission's failures, never the grader's; student text cannot forge, fl
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
