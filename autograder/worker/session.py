@@ -32,6 +32,7 @@ from typing import Any, NoReturn
 
 from autograder import wire
 from autograder.limits import Limits
+from autograder.student_text import clean
 from autograder.worker.calls import describe_error, run_request
 from autograder.worker.execute import CellOutcome, is_public_check, run_cell
 from autograder.worker.frames import ChannelClosed, ChannelTimeout, FrameTooLarge, recv_frame, send_frame
@@ -101,18 +102,23 @@ class _Child:
     pidfd: int = -1  # when a state holder forked it (its pid there means nothing here)
     holder: socket.socket | None = None
 
-    def kill(self) -> str:
-        """Stop it and its process group; how it ended, when known."""
+    def kill(self, ask: bool = False) -> str:
+        """Stop it and its process group; how it ended (asked of the holder that forked it when `ask`)."""
         self.sock.close()
         if self.pid:
             return _kill_group(self.pid)
         with contextlib.suppress(OSError):
             signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
         self.release()
-        if self.holder is not None:  # the holder kills the rest of its group
-            with contextlib.suppress(OSError):
-                self.holder.send(_frame(b"kill"), socket.MSG_DONTWAIT)
-        return "stopped"
+        if self.holder is None:
+            return "exit status unknown"
+        try:  # the holder kills the rest of its group and reaps it
+            self.holder.send(_frame(b"report" if ask else b"kill"), socket.MSG_DONTWAIT)
+            if ask:
+                return clean(recv_frame(self.holder.fileno(), 2.0, 200).decode(errors="replace"), 80)
+        except (OSError, ChannelClosed, ChannelTimeout):
+            pass
+        return "exit status unknown"
 
     def release(self) -> None:
         """Let it go: a state holder ends when its socket closes."""
@@ -177,7 +183,8 @@ class _Session:
             failure = CellOutcome(number, "crashed", message=f"the cell's report to the grader was {_size(exc.size)}, "
                                   f"far more than a report can be (did it write to the grader's channel?); {_DISCARDED}")  # fmt: skip
         except (ChannelClosed, OSError, ValueError, TypeError):
-            failure = CellOutcome(number, "crashed", message=f"the cell ended its process ({child.kill()}); {_DISCARDED}")
+            ended = child.kill(ask=True)
+            failure = CellOutcome(number, "crashed", message=f"the cell ended its process ({ended}); {_DISCARDED}")
         else:
             self._adopt(child)
             return None
@@ -287,9 +294,11 @@ def _hold(sock: socket.socket, fork: _Fork) -> NoReturn:
     while True:
         command = recv_frame(sock.fileno(), None, MAX_REQUEST_BYTES)
         reap_children()
-        if command == b"kill":
-            if last:
-                _kill_group(last)
+        if command in (b"kill", b"report"):
+            ended = _kill_group(last) if last else "exit status unknown"
+            last = 0
+            if command == b"report":
+                send_frame(sock.fileno(), ended.encode())
             continue
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         last = fork()

@@ -199,3 +199,14 @@ def test_a_cell_that_fills_the_process_limit_then_hangs_costs_only_itself(zygote
         assert call(sub, "triple", [1.0]) == [3.0]
     finally:
         sub.close()
+
+
+def test_a_cell_replayed_in_a_fork_of_a_fork_still_says_how_it_ended(zygote):
+    cells = ["import os, signal", "os._exit(3)", "os.killpg(os.getpgid(0), signal.SIGKILL)", "def double(x):\n    return 2 * x"]
+    sub = RemoteSubmission(zygote, cells, LIMITS, CALLS)
+    try:
+        assert "(exit code 3)" in sub.cell_outcomes[1].message
+        assert "(killed by signal SIGKILL)" in sub.cell_outcomes[2].message  # run by a fork the state holder made
+        assert call(sub, "double", [1.0]) == [2.0]
+    finally:
+        sub.close()
