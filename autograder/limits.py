@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+MAX_CELL_BYTES = 8 * 2**20  # one cell's code: a larger cell is neither run nor scanned (IPython's transformer alone
+# takes half a minute on 70 MB), and the student is told so
+MAX_CELLS_BYTES = 48 * 2**20  # all cells' code together
+
 
 @dataclass(frozen=True)
 class Limits:

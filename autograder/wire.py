@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+MAX_REPLY_BYTES = 32 * 1024 * 1024  # one reply of a worker; more is the submission's failure, never read
+MAX_SUBMISSION_BYTES = 256 * 1024 * 1024  # all replies of one submission together
 _HEADER = struct.Struct("!Q")
 _NPY = re.compile(
     rb"\{'descr': '(?P<descr>[<>|=]?[biufcSUmM]\d*(?:\[\w+\])?)', 'fortran_order': (?P<fortran>True|False), "

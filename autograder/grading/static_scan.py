@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from autograder.conventions import EXPERIMENT_MARK
+from autograder.limits import MAX_CELL_BYTES
 from autograder.worker.execute import definitions_only, is_public_check, transform
 
 EVERY_QUESTION = "*"
@@ -297,7 +298,7 @@ def _parse(code: str, line: int = 0) -> ast.Module | None:
 
 
 def _cell_statements(source: str, number: int) -> list[_Stmt]:
-    if is_public_check(source):
+    if len(source.encode(errors="replace")) > MAX_CELL_BYTES or is_public_check(source):  # not run either
         return []
     tree = _parse(source)
     if tree is None:

@@ -139,7 +139,7 @@ def run_cell(source: str, namespace: dict[str, Any], cell: int) -> CellOutcome:
             return CellOutcome(cell, "skipped-work")
         _exec(code, namespace, cell)
     except BaseException as exc:  # noqa: BLE001 - a student cell may raise anything, SystemExit included
-        return CellOutcome(cell, "error", type(exc).__name__, _last_line(exc))
+        return CellOutcome(cell, "error", clean(type(exc).__name__, 80), _last_line(exc))
     return CellOutcome(cell, "ok", message="; ".join(dict.fromkeys(shell.notes)))
 
 
@@ -150,4 +150,4 @@ def _last_line(exc: BaseException) -> str:
     if isinstance(exc, SyntaxError):
         where = f" (line {exc.lineno})" if exc.lineno else ""
         return f"SyntaxError{where}: {exc.msg}"
-    return f"{type(exc).__name__}{where}: {str(exc)[:500]}"
+    return f"{clean(type(exc).__name__, 80)}{where}: {clean(exc, _MAX_TEXT)}"

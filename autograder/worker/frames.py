@@ -18,6 +18,14 @@ class ChannelClosed(EOFError):
     """The other end closed the channel or sent something that is not a frame."""
 
 
+class FrameTooLarge(ChannelClosed):
+    """A frame announced more bytes than the receiver accepts; nothing of it was read (the channel is unusable)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"a message of {size} bytes exceeds the limit of {limit}")
+        self.size, self.limit = size, limit
+
+
 class ChannelTimeout(TimeoutError):
     """No complete frame arrived before the deadline."""
 
@@ -37,7 +45,7 @@ def recv_frame(fd: int, timeout: float | None, max_bytes: int) -> bytes:
     header = _read_exact(fd, _LENGTH.size, deadline)
     (length,) = _LENGTH.unpack(header)
     if length > max_bytes:
-        raise ChannelClosed(f"a frame of {length} bytes exceeds the limit of {max_bytes}")
+        raise FrameTooLarge(length, max_bytes)
     return _read_exact(fd, length, deadline)
 
 
@@ -48,7 +56,7 @@ def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
         wait = None if deadline is None else max(0.0, deadline - time.monotonic())
         ready, _, _ = select.select([fd], [], [], wait)
         if not ready:
-            raise ChannelTimeout(f"no reply within the time limit ({size - remaining} of {size} bytes arrived)")
+            raise ChannelTimeout("no answer within the time limit")
         try:
             chunk = os.read(fd, min(remaining, 1 << 20))
         except ConnectionResetError as exc:

@@ -61,12 +61,14 @@ def _fs_rights(version: int) -> int:
 class Ruleset:
     """A Landlock ruleset being built; `restrict()` applies it to the calling thread and its future children."""
 
-    def __init__(self, version: int) -> None:
+    def __init__(self, version: int, scopes_only: bool = False) -> None:
+        """`scopes_only` (ABI 6+): a ruleset that restricts nothing but signals and abstract Unix sockets, to nest a
+        domain inside the current one."""
         self.version = version
-        self.handled = _fs_rights(version)
+        self.handled = 0 if scopes_only else _fs_rights(version)
         fields = [self.handled]
         if version >= 4:
-            fields.append(_NET_TCP)
+            fields.append(0 if scopes_only else _NET_TCP)
         if version >= 6:
             fields.append(_SCOPES)
         attr = struct.pack(f"={len(fields)}Q", *fields)

@@ -1,9 +1,12 @@
-"""What confines student code: a dedicated unprivileged uid, Landlock, resource limits, a clean environment.
+"""What confines student code: a dedicated unprivileged uid, namespaces, Landlock, seccomp, resource limits, a clean
+environment.
 
 The grader builds a Sandbox per job (`plan`); its zygote prepares it once (`Sandbox.prepare`, as root: a private
-mount namespace if Python itself is unreachable for the sandbox uid, then the Landlock ruleset), and every
-session enters it (`Sandbox.enter`) before it runs a single student line. Whatever a platform lacks is listed by
-`Sandbox.reductions` in plain words, and the grader prints it: nothing is weakened silently.
+mount namespace if Python itself is unreachable for the sandbox uid), and every session enters it (`Sandbox.enter`)
+before it runs a single student line: its own namespaces (a user namespace first when not root), its own working
+directory on its own size-limited tmpfs, its own Landlock ruleset, the seccomp filter, the limits. Whatever a
+platform lacks is listed by `Sandbox.reductions` in plain words, and the grader prints it: nothing is weakened
+silently.
 """
 
 from __future__ import annotations
@@ -14,25 +17,32 @@ import importlib.util
 import os
 import resource
 import secrets
+import shutil
 import signal
 import site
 import stat
+import struct
 import sys
 import sysconfig
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.worker import landlock
+from autograder.worker import landlock, seccomp
 
 _SYSTEM_DIRS = ("/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys")
 _DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 _UIDS = range(40000, 60000)  # inside the 65536 uids that container user namespaces map
 _MAX_PROCESSES = 64  # a session needs about five; this bounds fork bombs
 _MAX_FILE_BYTES = 64 * 2**20
+MAX_DISK_BYTES = 256 * 2**20  # all files of one session together (its own tmpfs)
+_MAX_FILES = 16384
 _MAX_OPEN_FILES = 256
 _CLONE_NEWNS, _MS_REC, _MS_PRIVATE, _MS_BIND, _MS_NOSUID, _MS_NODEV = 0x20000, 0x4000, 1 << 18, 0x1000, 2, 4
+_CLONE_NEWUSER, _CLONE_NEWIPC, _CLONE_NEWNET, _CLONE_NEWPID = 0x10000000, 0x08000000, 0x40000000, 0x20000000
+_SESSION_NAMESPACES = _CLONE_NEWNS | _CLONE_NEWIPC | _CLONE_NEWNET | _CLONE_NEWPID
+_PR_SET_DUMPABLE = 4
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -45,7 +55,9 @@ class Sandbox:
     uid: int | None  # the dedicated unprivileged uid, when the grader runs as root
     landlock_abi: int
     runtime: tuple[Path, ...]  # what student code may read: the system and Python's own files
-    _ruleset: landlock.Ruleset | None = field(default=None, init=False)
+    namespaces: bool = False  # can each session have its own user (when not root), mount, IPC, network, pid namespaces?
+    private: bool = field(default=False, init=False)  # in a session: did it get them?
+    init_pid: int = field(default=0, init=False)  # in a session with them: its pid namespace's first process
 
     def reductions(self) -> list[str]:
         """Plain sentences, one per guarantee this machine cannot give; empty when nothing is reduced."""
@@ -65,48 +77,104 @@ class Sandbox:
                 f"this kernel's Landlock (ABI {self.landlock_abi}) cannot stop submissions from signalling "
                 "processes of the same user"
             )
+        if not self.namespaces:
+            found.append(
+                "this system does not let the grader create namespaces"
+                + ("" if self.uid is not None else " as an unprivileged user")
+                + ", so submissions share the network stack (UDP) and SysV IPC is refused instead of private"
+                + ("" if self.uid is not None else ", they share your user's process limit")
+                + ", and disk use is bounded per file only (allow user namespaces, or grade as root with CAP_SYS_ADMIN)"
+            )
+        if not seccomp.supported():
+            found.append("seccomp filters are not built for this processor, so kernel keys and Unix sockets are open")
         return found
 
-    def contains_signals(self) -> bool:
-        """Can a confined process's kill(-1) reach only the sandbox's own processes?"""
-        return self.uid is not None or self.landlock_abi >= 6
+    def session_cleaner(self) -> Callable[[], None] | None:
+        """How the session process ends every process of its submission (so that it can fork again when they use
+        up the process limit), or None when it cannot without reaching other processes: with a pid namespace,
+        each process in it but its first; else kill(-1), kept inside the sandbox by the dedicated uid or the
+        Landlock scope (ABI 6+)."""
+        if self.private:
+            return self._kill_namespace
+        if self.uid is not None or self.landlock_abi >= 6:
+            return _kill_all
+        return None
+
+    def student_cleaner(self) -> Callable[[], None] | None:
+        """The same for a process that runs student code: kill(-1) never reaches the session process from the pid
+        namespace (the session is outside it) or from a Landlock domain nested in the session's."""
+        return _kill_all if self.private or self.landlock_abi >= 6 else None
+
+    def _kill_namespace(self) -> None:
+        namespace = os.readlink("/proc/self/ns/pid_for_children")
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit() and int(entry.name) != self.init_pid:
+                with contextlib.suppress(OSError):
+                    if os.readlink(f"/proc/{entry.name}/ns/pid") == namespace:
+                        os.kill(int(entry.name), signal.SIGKILL)
 
     def prepare(self) -> None:
-        """In the zygote, once: make Python reachable for the sandbox uid, then build the Landlock ruleset."""
+        """In the zygote, once: make Python reachable for the sandbox uid."""
         if self.uid is not None:
             make_reachable(self.runtime)
-        if self.landlock_abi:
-            ruleset = landlock.Ruleset(self.landlock_abi)
-            for path in self.runtime:
-                ruleset.allow(path, landlock.READ)
-            for device in _DEVICES:
-                if os.path.exists(device):
-                    ruleset.allow(Path(device), landlock.READ | landlock.WRITE_FILE)
-            ruleset.allow(self.work_root, ruleset.handled)  # every file right this ABI knows
-            self._ruleset = ruleset
 
     def workdir(self, session: int) -> Path:
         return self.work_root / str(session)
 
     def enter(self, memory_bytes: int, cpu_seconds: int) -> Path:
-        """In a new session, before student code: confine this process for good; returns its working directory."""
+        """In a new session, before student code: confine this process for good; returns its working directory.
+
+        Everything here is the session's own: its namespaces (nothing of its IPC objects or network survives it, and
+        its processes die with the first process of its pid namespace), its working directory (made here, on a tmpfs
+        of MAX_DISK_BYTES when it has a mount namespace; Landlock lets it write there and nowhere else, so no session
+        can plant anything where another one will work) and, in a user namespace, its own count of processes.
+        """
+        self.private = self.namespaces and _unshare(self.uid is None)
         workdir = self.workdir(os.getpid())
+        shutil.rmtree(workdir, ignore_errors=True)
         workdir.mkdir(mode=0o700)
+        owner = os.getuid() if self.uid is None else self.uid
+        if self.private:
+            options = f"size={MAX_DISK_BYTES},nr_inodes={_MAX_FILES},mode=0700,uid={owner},gid={os.getgid()}"
+            _mount("tmpfs", str(workdir), "tmpfs", _MS_NOSUID | _MS_NODEV, options)
+        os.chown(workdir, owner, owner if self.uid is not None else os.getgid())
         processes = _MAX_PROCESSES
-        if self.uid is not None:
-            os.chown(workdir, self.uid, self.uid)
-        else:
+        if self.uid is None and not self.private:
             processes += _count_processes(os.getuid())  # RLIMIT_NPROC counts all of the user's processes
+        ruleset = self._ruleset(workdir) if self.landlock_abi else None
         _clean_environment(workdir)
         _set_limits(memory_bytes, cpu_seconds, processes)
         if self.uid is not None:
             os.setgroups([])
             os.setresgid(self.uid, self.uid, self.uid)
             os.setresuid(self.uid, self.uid, self.uid)
-        if self._ruleset is not None:
-            self._ruleset.restrict()
+        elif self.private:
+            _drop_capabilities()  # those the user namespace gave
+        if seccomp.supported():
+            seccomp.install(block_ipc=not self.private)
+        if ruleset is not None:
+            ruleset.restrict()
+            os.close(ruleset.fd)
         os.chdir(workdir)
+        if self.private:
+            self.init_pid = _start_init()
         return workdir
+
+    def _ruleset(self, workdir: Path) -> landlock.Ruleset:
+        ruleset = landlock.Ruleset(self.landlock_abi)
+        for path in self.runtime:
+            ruleset.allow(path, landlock.READ)
+        for device in _DEVICES:
+            if os.path.exists(device):
+                ruleset.allow(Path(device), landlock.READ | landlock.WRITE_FILE)
+        ruleset.allow(workdir, ruleset.handled)  # every file right this ABI knows, in its own folder only
+        return ruleset
+
+    def confine_student(self) -> None:
+        """In each process forked to run student code: with Landlock signal scoping, a domain of its own inside the
+        session's, so neither it nor anything it starts can signal the session process that talks to the grader."""
+        if self.landlock_abi >= 6:
+            landlock.Ruleset(self.landlock_abi, scopes_only=True).restrict()
 
 
 def plan(secret: Iterable[Path] = (), jobs: int = 1) -> list[Sandbox]:
@@ -118,12 +186,79 @@ def plan(secret: Iterable[Path] = (), jobs: int = 1) -> list[Sandbox]:
     runtime = tuple(_without(sorted(_runtime_dirs()), holes))
     abi = landlock.abi()
     uids = _free_uids(jobs) if root else [None] * jobs
+    namespaces = _namespaces_work(not root)
     sandboxes = []
     for uid in uids:
         work_root = Path(tempfile.mkdtemp(prefix="autograder-work-"))
         work_root.chmod(0o711 if root else 0o700)
-        sandboxes.append(Sandbox(work_root, uid, abi, runtime))
+        sandboxes.append(Sandbox(work_root, uid, abi, runtime, namespaces))
     return sandboxes
+
+
+def _unshare(user: bool) -> bool:
+    """Give this process its own mount, IPC, network and pid namespaces (its next child is pid 1 there), inside a new
+    user namespace mapping only its own uid when `user`; False, with nothing changed, if the kernel refuses."""
+    uid, gid = os.getuid(), os.getgid()
+    if user:
+        if _libc.unshare(_CLONE_NEWUSER) != 0:
+            return False
+        # The grader is not dumpable (no process of its user may trace it), which makes /proc/self root's: this
+        # process may write its own maps only while dumpable, before any student code exists.
+        _libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)
+        for name, text in (("uid_map", f"{uid} {uid} 1"), ("setgroups", "deny"), ("gid_map", f"{gid} {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as mapping:
+                mapping.write(text)
+        _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+    if _libc.unshare(_SESSION_NAMESPACES) != 0:
+        if user:  # a user namespace alone changes nothing a session needs; this process is confined as without one
+            raise OSError(ctypes.get_errno(), "unshare of the session's namespaces failed in its user namespace")
+        return False
+    _mount(None, "/", None, _MS_REC | _MS_PRIVATE)  # the session's tmpfs must not appear anywhere else
+    return True
+
+
+def _namespaces_work(user: bool) -> bool:
+    """Can a session get its namespaces here? Tried once per batch in a short-lived child (containers often refuse)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os._exit(0 if _unshare(user) else 1)
+        except BaseException:  # noqa: BLE001
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def _kill_all() -> None:
+    with contextlib.suppress(OSError):
+        os.kill(-1, signal.SIGKILL)
+
+
+def _start_init() -> int:
+    """The first process of the session's pid namespace (pid 1 there): it runs no student code and only reaps the
+    orphans re-parented to it. Processes inside cannot signal it; when it is killed, the kernel kills everything
+    left in the namespace at once, so nothing a submission starts can outlive the session's sweep."""
+    pid = os.fork()
+    if pid:
+        return pid
+    try:
+        os.closerange(0, 1 << 16)
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])
+        while True:
+            with contextlib.suppress(ChildProcessError):
+                while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                    pass
+            signal.sigwaitinfo([signal.SIGCHLD])
+    finally:
+        os._exit(0)
+
+
+def _drop_capabilities() -> None:
+    """Clear every capability (those a user namespace grants its creator): student code gets none of them."""
+    header = struct.pack("=Ii", 0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    data = bytes(24)  # two (effective, permitted, inheritable) sets, all empty
+    if _libc.capset(header, data) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
 
 
 def _installed_secrets() -> set[Path]:

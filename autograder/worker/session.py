@@ -1,12 +1,18 @@
 """One submission's worker: runs its cells, then answers requests of calls. Runs in a process forked from the zygote.
 
-The cells run in one fork while the session keeps the state from before them. Should a cell exceed its time
-limit or end its process (``os._exit``, a crash, an exhausted memory limit), that fork is killed and the cells
-run again from the start, each in a fork of the state the previous ones left, without the failed cell: later
-cells and every call still run, as if it had never been there. Calls run in a fork of the state after the cells,
-replaced by a fresh one whenever the grader asks (at each question), so one question's calls can never disturb
-another's. The worker knows no assignment and no probe: it runs the calls the grader asks for
-(autograder/worker/calls.py) and sends back their outputs. Everything sent to the grader is JSON or the wire format.
+The session process holds the grader's channel and never runs a line of student code: every cell and every call
+runs in a fork, which reports to the session over a private socket that nothing else holds, and only the session
+writes to the grader. So a process a cell leaves behind, or one that dies halfway through writing, can at worst
+spoil the report of the cell or call that started it; the session checks each report (size, deadline, shape) and
+turns anything else into that cell's or call's failure, in words a student understands.
+
+The cells run in one fork. Should a cell exceed its time limit or end its process (``os._exit``, a crash, an
+exhausted memory limit), that fork is killed and the cells run again from the start, each in a fork of the state
+the previous ones left (the process that ran a cell keeps its state and forks the next one), without the failed
+cell: later cells and every call still run, as if it had never been there. Each cell is reported to the grader
+once. Calls run in a fork of the state after the cells, replaced by a fresh one whenever the grader asks (at each
+question), so one question's calls can never disturb another's. The worker knows no assignment and no probe: it
+runs the calls the grader asks for (autograder/worker/calls.py) and sends back their outputs.
 """
 
 from __future__ import annotations
@@ -15,20 +21,25 @@ import contextlib
 import io
 import json
 import os
+import select
 import signal
+import socket
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from autograder import wire
 from autograder.limits import Limits
+from autograder.student_text import clean
 from autograder.worker.calls import describe_error, run_request
 from autograder.worker.execute import CellOutcome, is_public_check, run_cell
-from autograder.worker.frames import ChannelClosed, ChannelTimeout, recv_frame, send_frame
+from autograder.worker.frames import ChannelClosed, ChannelTimeout, FrameTooLarge, recv_frame, send_frame
 from autograder.worker.sandbox import Sandbox
 
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
+_MAX_OUTCOME_BYTES = 64 * 1024  # a cell's report: a status and two capped texts
 _DONE = b"done"
 _DISCARDED = "its effects were discarded and the cells after it ran without it"
 
@@ -58,82 +69,248 @@ def serve_session(fd: int, sandbox: Sandbox) -> NoReturn:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.setsid()
         _isolate_output()
+        os.set_inheritable(fd, False)
         request = json.loads(recv_frame(fd, None, MAX_REQUEST_BYTES))
         limits = Limits.from_json(request["limits"])
         sandbox.enter(int(limits.memory_mb * 2**20), int(limits.submission) + 30)
-        fork = _Fork(sandbox.contains_signals())
-        namespace: dict[str, Any] = {"__name__": "__main__"}
-        cells = list(enumerate(request["cells"], start=1))
-        failed = _run_in_fork(fork, cells, namespace, fd, limits.cell)
-        if failed is not None:  # from the state before the cells, without the failed one, a fork per cell
-            for number, source in cells:  # the grader keeps the first outcome it gets for each cell
-                if number != failed:
-                    _run_in_fork(fork, [(number, source)], namespace, fd, limits.cell)
+        session = _Session(fd, sandbox, limits)
+        session.run_cells(list(enumerate(request["cells"], start=1)))
         send_frame(fd, json.dumps({"ready": True}).encode())
-        calls = _CallWorker(fork, namespace, limits.call)
         while True:
             frame = recv_frame(fd, None, MAX_REQUEST_BYTES)
             if len(frame) < 256 and wire.decode(frame).get("fresh"):  # never decode a request just to relay it
-                calls.stop()
+                session.stop_calls()
                 send_frame(fd, json.dumps({"fresh": True}).encode())
             else:
-                send_frame(fd, calls.run(frame))
+                send_frame(fd, session.call(frame))
     except (ChannelClosed, BrokenPipeError):
         os._exit(0)
     except BaseException:  # noqa: BLE001 - the grader sees the closed channel and reports it
         os._exit(1)
 
 
-def _run_in_fork(
-    fork: _Fork, cells: list[tuple[int, str]], namespace: dict[str, Any], fd: int, limit: float
-) -> int | None:
-    """Run numbered cells in one fork, sending the grader each outcome. Returns None in the fork, once all have
-    run; in this process, which still holds the state from before them, the number of the cell that timed out or
-    ended the fork (its outcome sent, the fork gone).
+class _Lost(Exception):
+    """The process holding the notebook's state did not start a fork as asked (it ended, or answered nonsense)."""
 
-    A fork costs ~20 ms at torch's size (page tables copied, then torn down): one per cell would be 15% of
-    grading a submission, so all cells share one until a cell fails.
-    """
-    report_r, report_w = os.pipe()
-    go_r, go_w = os.pipe()
-    pid = fork()
-    if pid == 0:
-        os.close(report_r)
-        os.close(go_w)
-        os.setpgid(0, 0)
+
+@dataclass
+class _Child:
+    """A fork running student code, seen from the session: the session's end of its socket, and how to stop it."""
+
+    sock: socket.socket
+    pid: int = 0  # when the session forked it itself
+    pidfd: int = -1  # when a state holder forked it (its pid there means nothing here)
+    holder: socket.socket | None = None
+
+    def kill(self, ask: bool = False) -> str:
+        """Stop it and its process group; how it ended (asked of the holder that forked it when `ask`)."""
+        self.sock.close()
+        if self.pid:
+            return _kill_group(self.pid)
+        with contextlib.suppress(OSError):
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+        self.release()
+        if self.holder is None:
+            return "exit status unknown"
+        try:  # the holder kills the rest of its group and reaps it
+            self.holder.send(_frame(b"report" if ask else b"kill"), socket.MSG_DONTWAIT)
+            if ask:
+                return clean(recv_frame(self.holder.fileno(), 2.0, 200).decode(errors="replace"), 80)
+        except (OSError, ChannelClosed, ChannelTimeout):
+            pass
+        return "exit status unknown"
+
+    def release(self) -> None:
+        """Let it go: a state holder ends when its socket closes."""
+        self.sock.close()
+        if self.pidfd >= 0:
+            os.close(self.pidfd)
+            self.pidfd = -1
+
+
+def _frame(payload: bytes) -> bytes:
+    return len(payload).to_bytes(8, "big") + payload
+
+
+class _Session:
+    """The session's side of its forks: which process holds the state, what has been reported to the grader."""
+
+    def __init__(self, fd: int, sandbox: Sandbox, limits: Limits) -> None:
+        self.fd, self.sandbox, self.limits = fd, sandbox, limits
+        self.holder: _Child | None = None  # None: this process's own state, from before any cell
+        self.reported: set[int] = set()
+        self.calls: _Child | None = None
+        self.fork = _Fork(sandbox.session_cleaner())  # used only where no student code runs
+
+    def run_cells(self, cells: list[tuple[int, str]]) -> None:
+        """All cells in one fork; if one fails, again from the state before them, a fork per cell, without it."""
+        failed = self._run(cells)
+        if failed is None:
+            return
+        self._adopt(None)
         for number, source in cells:
-            send_frame(report_w, json.dumps(_run_or_skip(source, namespace, number)).encode())
-        send_frame(report_w, _DONE)
-        recv_frame(go_r, None, 16)  # the go-ahead: from here on this process holds the state
-        os.close(report_w)
-        os.close(go_r)
-        return None
-    os.close(report_w)
-    os.close(go_r)
-    number = 0
+            if number != failed:
+                self._run([(number, source)])
+
+    def _report(self, outcome: CellOutcome) -> None:
+        if outcome.cell not in self.reported:  # the grader gets each cell's first outcome, once
+            self.reported.add(outcome.cell)
+            send_frame(self.fd, json.dumps(outcome.to_json()).encode())
+
+    def _run(self, cells: list[tuple[int, str]]) -> int | None:
+        """Run numbered cells in one fork of the current state; the number of the cell that failed, or None (the
+        fork then holds the state)."""
+        limit = self.limits.cell
+        number = cells[0][0]
+        try:
+            child = self._spawn({"job": "cells", "cells": cells}, limit)
+        except _Lost as exc:
+            self._report(CellOutcome(number, "crashed", message=f"the cell could not start: {exc}; {_DISCARDED}"))
+            return number
+        try:
+            for number, _ in cells:
+                outcome = CellOutcome.from_json(json.loads(recv_frame(child.sock.fileno(), limit, _MAX_OUTCOME_BYTES)))
+                self._report(CellOutcome(number, outcome.status, outcome.error_type, outcome.message))
+            if recv_frame(child.sock.fileno(), limit, 16) != _DONE:  # a failure here is blamed on the last cell
+                raise ValueError("the fork did not end its cells as expected")
+            self._hand_over(child)
+        except ChannelTimeout:
+            child.kill()
+            stopped = f"the cell ran longer than {limit:g} s, its time limit, and was stopped; {_DISCARDED}"
+            failure = CellOutcome(number, "timeout", message=stopped)
+        except FrameTooLarge as exc:
+            child.kill()
+            failure = CellOutcome(number, "crashed", message=f"the cell's report to the grader was {_size(exc.size)}, "
+                                  f"far more than a report can be (did it write to the grader's channel?); {_DISCARDED}")  # fmt: skip
+        except (ChannelClosed, OSError, ValueError, TypeError):
+            ended = child.kill(ask=True)
+            failure = CellOutcome(number, "crashed", message=f"the cell ended its process ({ended}); {_DISCARDED}")
+        else:
+            self._adopt(child)
+            return None
+        self._report(failure)
+        return number
+
+    def _hand_over(self, child: _Child) -> None:
+        """Give a fork that ran cells a new socket to hold the state on: processes its cells started hold the old
+        one, and whatever they write there from now on reaches no one."""
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            socket.send_fds(child.sock, [b"h"], [theirs.fileno()])
+        finally:
+            theirs.close()
+        child.sock.close()
+        child.sock = mine
+
+    def _adopt(self, child: _Child | None) -> None:
+        """`child` holds the state from now on; the previous holder, told nothing more, ends when its socket closes."""
+        previous, self.holder = self.holder, child
+        if previous is not None:
+            previous.release()
+
+    def _spawn(self, command: dict[str, Any], limit: float) -> _Child:
+        """A fork of the current state running `command` (cells to run, or calls to serve)."""
+        if self.holder is None:
+            mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            pid = self.fork()
+            if pid == 0:  # the grader's channel, and every other descriptor of the session, stay out of reach
+                os.closerange(3, theirs.fileno())
+                os.closerange(theirs.fileno() + 1, 1 << 16)
+                self.sandbox.confine_student()
+                _start(theirs, command, _Fork(self.sandbox.student_cleaner()))
+            theirs.close()
+            return _Child(mine, pid=pid)
+        holder = self.holder.sock
+        try:
+            send_frame(holder.fileno(), json.dumps(command).encode())
+            if not select.select([holder], [], [], limit)[0]:
+                raise _Lost("the process holding your notebook's state did not answer in time")
+            _, fds, _, _ = socket.recv_fds(holder, 16, 2)
+        except (OSError, ValueError) as exc:
+            raise _Lost("the process holding your notebook's state has ended") from exc
+        if len(fds) != 2:
+            for extra in fds:
+                os.close(extra)
+            raise _Lost("the process holding your notebook's state has ended")
+        return _Child(socket.socket(fileno=fds[0]), pidfd=fds[1], holder=holder)
+
+    def call(self, request: bytes) -> bytes:
+        """The wire-encoded reply to one wire-encoded request, from the call fork of the current question."""
+        limit = self.limits.call
+        try:
+            if self.calls is None:
+                self.calls = self._spawn({"job": "calls"}, limit)
+            send_frame(self.calls.sock.fileno(), request)
+            return recv_frame(self.calls.sock.fileno(), limit, wire.MAX_REPLY_BYTES)
+        except _Lost as exc:
+            return _error("Crashed", f"the call could not start: {exc}")
+        except ChannelTimeout:
+            self.stop_calls()
+            return _error("Timeout", f"the call did not finish within {limit:g} s, its time limit, and was stopped (an endless loop?)")
+        except FrameTooLarge as exc:
+            self.stop_calls()
+            return _error("TooLarge", f"the call's result was {_size(exc.size)}, more than the "
+                          f"{_size(wire.MAX_REPLY_BYTES)} the grader accepts from one call (return smaller values)")  # fmt: skip
+        except (ChannelClosed, OSError):
+            self.stop_calls()
+            return _error("Crashed", "the call ended the worker process (os._exit, a crash, or too much memory)")
+
+    def stop_calls(self) -> None:
+        if self.calls is not None:
+            self.calls.kill()
+            self.calls = None
+
+
+def _error(kind: str, message: str) -> bytes:
+    return wire.encode({"error": {"type": kind, "message": message}})
+
+
+def _size(size: int) -> str:
+    return f"{size / 2**20:.0f} MB" if size >= 2**20 else f"{size} bytes"
+
+
+def _start(sock: socket.socket, command: dict[str, Any], fork: _Fork) -> NoReturn:
+    """In a fork: run the command's cells, reporting each, then hold the state; or serve calls. Never returns."""
     try:
-        for number, _ in cells:
-            outcome = json.loads(recv_frame(report_r, limit, MAX_REQUEST_BYTES))
-            if not isinstance(outcome, dict):
-                raise TypeError("the fork sent something other than a cell outcome")
-            send_frame(fd, json.dumps(outcome | {"cell": number}).encode())
-        if recv_frame(report_r, limit, 16) != _DONE:  # a failure here is blamed on the last cell
-            raise ValueError("the fork did not end its cells as expected")
-    except ChannelTimeout:
-        _kill_group(pid)
-        stopped = f"the cell ran longer than {limit:g} s and was stopped; {_DISCARDED}"
-        failure = CellOutcome(number, "timeout", message=stopped)
-    except (ChannelClosed, ValueError, TypeError):
-        ended = f"the cell ended its process ({_kill_group(pid)}); {_DISCARDED}"
-        failure = CellOutcome(number, "crashed", message=ended)
-    else:
-        send_frame(go_w, b"go")
+        os.setpgid(0, 0)
+        if command["job"] == "calls":
+            _serve_calls(sock.fileno())
+        for number, source in command["cells"]:
+            send_frame(sock.fileno(), json.dumps(_run_or_skip(source, _NAMESPACE, number)).encode())
+        send_frame(sock.fileno(), _DONE)
+        _, fds, _, _ = socket.recv_fds(sock, 16, 1)
+        sock.close()
+        _hold(socket.socket(fileno=fds[0]), fork)
+    except BaseException:  # noqa: BLE001
         os._exit(0)
-    finally:
-        os.close(report_r)
-    os.close(go_w)
-    send_frame(fd, json.dumps(failure.to_json()).encode())
-    return number
+
+
+_NAMESPACE: dict[str, Any] = {"__name__": "__main__"}  # the notebook's globals, in the forks that run its code
+
+
+def _hold(sock: socket.socket, fork: _Fork) -> NoReturn:
+    """Keep the state the cells left and fork from it whenever the session asks; end when the session lets go."""
+    last = 0
+    while True:
+        command = recv_frame(sock.fileno(), None, MAX_REQUEST_BYTES)
+        reap_children()
+        if command in (b"kill", b"report"):
+            ended = _kill_group(last) if last else "exit status unknown"
+            last = 0
+            if command == b"report":
+                send_frame(sock.fileno(), ended.encode())
+            continue
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        last = fork()
+        if last == 0:
+            sock.close()
+            mine.close()
+            _start(theirs, json.loads(command), fork)
+        theirs.close()
+        pidfd = os.pidfd_open(last)
+        socket.send_fds(sock, [b"f"], [mine.fileno(), pidfd])
+        mine.close()
+        os.close(pidfd)
 
 
 def _run_or_skip(source: str, namespace: dict[str, Any], number: int) -> dict[str, Any]:
@@ -142,92 +319,41 @@ def _run_or_skip(source: str, namespace: dict[str, Any], number: int) -> dict[st
     return run_cell(source, namespace, number).to_json()
 
 
-class _CallWorker:
-    """A fork of the state after the cells that runs requests of calls one after another.
-
-    The grader asks for a fresh one at each question, so nothing student code changes while one question is
-    probed can reach another; a call that hangs or ends the process takes its worker with it, and the next request
-    gets a fresh fork. One fork per question instead of one per request: a fork costs ~20 ms at torch's size.
-    """
-
-    def __init__(self, fork: _Fork, namespace: dict[str, Any], limit: float) -> None:
-        self.fork, self.namespace, self.limit = fork, namespace, limit
-        self.pid = 0
-        self.requests = self.replies = -1
-
-    def _start(self) -> None:
-        request_r, request_w = os.pipe()
-        reply_r, reply_w = os.pipe()
-        pid = self.fork()
-        if pid == 0:
-            os.close(request_w)
-            os.close(reply_r)
-            os.setpgid(0, 0)
-            _serve_calls(self.namespace, request_r, reply_w)
-        os.close(request_r)
-        os.close(reply_w)
-        self.pid, self.requests, self.replies = pid, request_w, reply_r
-
-    def run(self, request: bytes) -> bytes:
-        """The wire-encoded reply to one wire-encoded request."""
-        if not self.pid:
-            self._start()
-        try:
-            send_frame(self.requests, request)
-            return recv_frame(self.replies, self.limit, wire.MAX_MESSAGE_BYTES)
-        except ChannelTimeout:
-            self.stop()
-            message = f"the call did not finish within {self.limit:g} s and was stopped (an endless loop?)"
-            return wire.encode({"error": {"type": "Timeout", "message": message}})
-        except (ChannelClosed, BrokenPipeError):
-            self.stop()
-            message = "the call ended the worker process (os._exit, a crash, or too much memory)"
-            return wire.encode({"error": {"type": "Crashed", "message": message}})
-
-    def stop(self) -> None:
-        if self.pid:
-            os.close(self.requests)
-            os.close(self.replies)
-            _kill_group(self.pid)
-            self.pid = 0
-
-
-def _serve_calls(namespace: dict[str, Any], requests: int, replies: int) -> NoReturn:
-    """The call worker's loop; it ends when the session closes its request pipe. Objects a request keeps under
-    handles stay here for the later requests of the same scope (one probe run)."""
+def _serve_calls(channel: int) -> NoReturn:
+    """The call fork's loop; it ends when the session closes its socket. Objects a request keeps under handles stay
+    here for the later requests of the same scope (one probe run)."""
     handles: dict[str, Any] = {}
     try:
         while True:
-            request = wire.decode(recv_frame(requests, None, MAX_REQUEST_BYTES))
+            request = wire.decode(recv_frame(channel, None, MAX_REQUEST_BYTES))
             try:
-                payload = wire.encode(run_request(namespace, request, handles))
+                payload = wire.encode(run_request(_NAMESPACE, request, handles))
             except BaseException as exc:  # noqa: BLE001 - e.g. student code broke the executor or the encoder
                 payload = wire.encode({"error": describe_error(exc)})
-            send_frame(replies, payload)
+            send_frame(channel, payload)
     except BaseException:  # noqa: BLE001
         os._exit(0)
 
 
 @dataclass(frozen=True)
 class _Fork:
-    """os.fork that, when the process limit is reached, first ends every other process of this session.
+    """os.fork that, when the process limit is reached, first ends every other process of this submission.
 
     Processes a cell left behind (sleepers, a fork bomb) would otherwise use up the limit and stop later cells.
-    It is done only when kill(-1) can reach nothing but the sandbox's own processes: it runs as its dedicated uid,
-    or inside its Landlock domain (ABI 6+), whose scope keeps signals from leaving it.
+    `clean_up` (Sandbox.session_cleaner or student_cleaner) does it where it reaches nothing but the submission's
+    own processes, and never the session process; without one, the fork fails.
     """
 
-    can_kill_all: bool
+    clean_up: Callable[[], None] | None
 
     def __call__(self) -> int:
         for _ in range(50):
             try:
                 return os.fork()
             except BlockingIOError:
-                if not self.can_kill_all:
+                if self.clean_up is None:
                     raise
-                with contextlib.suppress(OSError):
-                    os.kill(-1, signal.SIGKILL)
+                self.clean_up()
                 time.sleep(0.02)
                 reap_children()  # they count until reaped: this process's own by it, orphans by the zygote
         return os.fork()

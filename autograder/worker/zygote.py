@@ -22,6 +22,7 @@ from autograder.worker.sandbox import Sandbox, processes
 from autograder.worker.session import reap_children, serve_session
 
 _PR_SET_CHILD_SUBREAPER = 36
+_QUIET_READINGS = 3
 
 
 def warm_up(assignment: Assignment) -> None:
@@ -102,16 +103,25 @@ def sweep(zygote: int, uid: int | None) -> None:
     """SIGKILL every descendant of the zygote and, when there is one, every process of the sandbox uid.
 
     The zygote is a child subreaper, so processes that double-fork or call setsid are re-parented to it and stay
-    its descendants: nothing a session starts can leave this set. Repeats until none is left (a process may fork
-    while the set is read); zombies are skipped, the zygote reaps them.
+    its descendants: nothing a session starts can leave this set. When a session has its own pid namespace, killing
+    its first process makes the kernel kill everything in it at once. Otherwise a chain of processes that each fork
+    their successor and exit could be missed by one reading of the set (the successor born after it was read, the
+    predecessor already a zombie), so it repeats until several readings in a row find none; zombies are skipped,
+    the zygote reaps them.
     """
     deadline = time.monotonic() + 10.0  # a process tearing down a large address space can take a moment to die
+    quiet = 0
     while time.monotonic() < deadline:
         alive = [p for p in processes() if not p.zombie]
         parents = {p.pid: p.parent for p in alive}
         victims = {p.pid for p in alive if uid in p.uids or _descends(p.pid, zygote, parents)}
         if not victims:
-            return
+            quiet += 1
+            if quiet == _QUIET_READINGS:
+                return
+            time.sleep(0.001)
+            continue
+        quiet = 0
         for pid in victims:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)

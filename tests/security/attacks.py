@@ -1,8 +1,8 @@
-"""One notebook per attack on the grader, and per kind of broken file (issue 4).
+"""One notebook per attack on the grader, and per kind of broken file (issues 4 and 12).
 
 Most attacks are one cell inserted into an honest notebook:
-- into the solution, right after its momentum cell, when the attack tries to stop or stall grading: the honest
-  cells before and after it must keep every point (`expect="full"`);
+- into the solution, right after its momentum cell (or as its last cell, `last=True`), when the attack tries to
+  stop or stall grading: the honest cells before and after it must keep every point (`expect="full"`);
 - at the end of a notebook whose Adam is wrong, when the attack tries to steal the reference or fake a pass: if it
   succeeds it swaps in a correct Adam, so any leak shows as points above the honest wrong-Adam control
   (`expect="control"`: never more than the control, question by question).
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.security.harness import ABSTRACT_SOCKET, HOST_SOCKET, MARK, ROOT, Services
+
 SOLUTION = ROOT / "solutions" / "optim_reg.ipynb"
-MARK = "4242"  # in the command line of every process an attack leaves behind
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Attack:
     expect: str  # "full", "control", "at_most_full" (the attack may kill its own session) or "zero"
     says: str = ""  # a phrase the results.json output must contain
     raw: bytes | None = None  # the whole file, for broken-file cases
+    last: bool = False  # a "full" attack placed as the notebook's last cell
 
 
 def _solution_cells() -> list:
@@ -134,7 +135,7 @@ for target in [pathlib.Path(a) for a in args if a.startswith('/') and pathlib.Pa
 """
 
 SECRET_ENV = "AUTOGRADER_TEST_TOKEN"  # set in the grader's environment by the test, like a token would be
-PORT = 42424  # the test listens here on localhost while grading
+PORT = "PORT_OF_THE_SERVICES"  # replaced by the free port the test's services listen on while grading
 
 _ENVIRONMENT = f"""
 found = '{SECRET_ENV}' in os.environ
@@ -148,7 +149,7 @@ for pid in [p for p in os.listdir('/proc') if p.isdigit()]:  # the grader's envi
 _NETWORK = f"""
 import socket
 try:
-    socket.create_connection(('127.0.0.1', {PORT}), timeout=1).close()
+    socket.create_connection(('127.0.0.1', int('{PORT}')), timeout=1).close()
     found = True
 except OSError:
     pass
@@ -246,6 +247,159 @@ except Exception:
     pass
 """
 
+
+# Issue 12, item 9: only the process that ran a cell or call reports to the grader, and a cell that ends its process
+# costs only itself, wherever it is.
+_KILL_ANCESTORS = """
+import os, signal
+pid = os.getppid()
+while pid > 1:
+    try:
+        parent = int(open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[1])
+    except Exception:
+        parent = 0
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except Exception:
+        pass
+    pid = parent
+try:
+    os.kill(0, signal.SIGKILL)
+except Exception:
+    pass
+"""
+
+_CHILD_FORGES_FRAMES = """
+import os, time, json
+if os.fork() == 0:
+    time.sleep(1.5)  # into the calls: forged outcomes, replies and half frames on every descriptor it inherited
+    fake = json.dumps({'cell': 1, 'status': 'ok', 'ready': True, 'fresh': True}).encode()
+    end = time.monotonic() + 4
+    while time.monotonic() < end:
+        for fd in range(3, 256):
+            for frame in (len(fake).to_bytes(8, 'big') + fake, b'\\xff' * 8, b'\\x00\\x00\\x00'):
+                try:
+                    os.write(fd, frame)
+                except Exception:
+                    pass
+        time.sleep(0.1)
+    os._exit(0)
+"""
+
+# Issue 12, item 5: nothing is left behind and nothing is shared.
+_IPC_AND_KEYS = f"""
+import ctypes, subprocess
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+for kind in ('-M', '-Q', '-S'):
+    subprocess.run(['ipcmk', kind, '65536' if kind == '-M' else '4'], capture_output=True)
+libc.shmget(0x{MARK}01, 1 << 20, 0o1666)
+libc.msgget(0x{MARK}02, 0o1666)
+libc.semget(0x{MARK}03, 4, 0o1666)
+try:
+    libc.mq_open(b'/{MARK}-queue', 0o100 | 0o2, 0o666, None)
+except AttributeError:
+    pass
+for keyring in (-3, -4, -5, -2):  # user, user session, session, process keyrings
+    key = libc.syscall(248 if os.uname().machine == 'x86_64' else 217, b'user', b'{MARK}-key', b'secret', 6, keyring)
+    found = found or key > 0
+"""
+
+_FORK_CHAIN = f"""
+import subprocess
+with open('chain.sh', 'w') as script:  # each link starts its successor and exits at once
+    script.write('sh "$0" "$1" &\\n')
+subprocess.Popen(['sh', 'chain.sh', '{MARK}'], start_new_session=True, stdin=subprocess.DEVNULL)
+"""
+
+_FILL_THE_DISK = """
+written = 0
+chunk = b'x' * (4 << 20)
+for i in range(12):
+    try:
+        with open(f'fill-{i}.bin', 'wb') as out:
+            for _ in range(15):
+                written += out.write(chunk)
+                out.flush()
+    except OSError:
+        pass
+found = written >= 300 << 20
+"""
+
+_HOST_SERVICES = f"""
+import socket
+try:
+    with socket.socket(socket.AF_UNIX) as unix:
+        unix.settimeout(1)
+        unix.connect('{HOST_SOCKET}')
+        found = found or unix.recv(4) == b'pong'
+except OSError:
+    pass
+try:
+    with socket.socket(socket.AF_UNIX) as abstract:
+        abstract.settimeout(1)
+        abstract.connect({ABSTRACT_SOCKET!r})
+        found = found or abstract.recv(4) == b'pong'
+except OSError:
+    pass
+try:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.settimeout(1)
+        udp.sendto(b'ping', ('127.0.0.1', int('{PORT}')))
+        found = found or udp.recv(4) == b'pong'
+except OSError:
+    pass
+"""
+
+_PLANT = """
+here = os.getcwd()
+parent = os.path.dirname(here)
+mine = int(os.path.basename(here)) if os.path.basename(here).isdigit() else 0
+for pid in range(max(2, mine - 50), mine + 3000):
+    try:
+        os.mkdir(os.path.join(parent, str(pid)), 0o700)
+        found = True
+    except OSError:
+        pass
+try:
+    open(os.path.join(parent, 'planted'), 'w').write('x')
+    found = True
+except OSError:
+    pass
+"""
+
+_HOG = f"""
+import subprocess, time
+hogs = []
+for _ in range(400):
+    try:
+        hogs.append(subprocess.Popen(['sleep', '{MARK}.5'], start_new_session=True, stdin=subprocess.DEVNULL))
+    except OSError:
+        break
+for hog in hogs[-4:]:  # room for this notebook's own graded calls
+    hog.kill()
+    hog.wait()
+time.sleep(2.5)
+"""
+
+# Issue 12, item 8: what a submission sends is capped, and the cap is said in words.
+_HUGE_RESULT = """
+_wrong_adam = adam_update
+huge = torch.zeros(25_000_000)  # 100 MB of float32 in every result
+def adam_update(*args, **kwargs):
+    param, m, v = _wrong_adam(*args, **kwargs)
+    return param, m, (v, huge)
+"""
+
+_MANY_RESULTS = """
+big = torch.zeros(2_000_000)  # 8 MB more in every result: a reply stays below the cap, 33 of them pass the total
+def _heavy(function):
+    return lambda *args, **kwargs: (function(*args, **kwargs), big)
+for _name in ('compute_fans', 'xavier_uniform', 'xavier_normal', 'he_uniform', 'he_normal', 'sgd_momentum_update',
+              'rmsprop_update', 'adam_update', 'adamw_update', 'dropout_forward', 'dropout_backward'):
+    globals()[_name] = _heavy(globals()[_name])
+"""
+
 ATTACKS = [
     Attack("monkeypatch-comparisons", _steal(_MONKEYPATCH), "control"),
     Attack("forged-result-files", _steal(_FORGE_FILES), "control"),
@@ -278,6 +432,27 @@ ATTACKS = [
     ),
     Attack("syntax-error", "def broken(:\n    pass", "full", "SyntaxError"),
     Attack("ipython-magics", "%time x = 1\n!rm -rf /\n%load_ext autoreload\nimport os", "full"),
+    # issue 12, item 9
+    Attack("last-cell-endless-loop", _STUCK, "full", "ran longer than", last=True),
+    Attack("last-cell-os-exit", "import os\nos._exit(0)", "full", "ended its process", last=True),
+    Attack("last-cell-kills-its-ancestors", _KILL_ANCESTORS, "full", last=True),
+    Attack("cell-kills-its-ancestors", _KILL_ANCESTORS, "full"),
+    Attack("child-forges-frames-later", _CHILD_FORGES_FRAMES, "full"),
+    Attack("last-cell-child-forges-frames", _CHILD_FORGES_FRAMES, "full", last=True),
+    # issue 12, item 5
+    Attack("sysv-ipc-posix-queues-and-kernel-keys", _steal(_IPC_AND_KEYS), "control"),
+    Attack("sysv-ipc-left-behind", "import subprocess\nfor kind in ('-M', '-Q', '-S'):\n"
+           "    subprocess.run(['ipcmk', kind, '4096' if kind == '-M' else '2'], capture_output=True)", "full"),
+    Attack("fork-chain", _FORK_CHAIN, "full"),
+    Attack("fill-the-disk", _steal(_FILL_THE_DISK), "control"),
+    Attack("host-unix-udp-and-abstract-sockets", _steal(_HOST_SERVICES), "control"),
+    Attack("plant-folders-for-later-sessions", _steal(_PLANT), "control"),
+    Attack("process-limit-hog", _HOG, "full"),
+    # issue 12, item 8
+    Attack("huge-exception-type-name", "raise type('E' * 70_000_000, (Exception,), {})()", "full", "EEEE"),
+    Attack("call-result-of-100-mb", _HUGE_RESULT, "control", "more than the 32 MB the grader accepts"),
+    Attack("results-adding-up-to-more-than-256-mb", _MANY_RESULTS, "control", "added up to more than 256 MB"),
+    Attack("cell-of-70-mb", "# " + "x" * 70_000_000 + "\nimport os", "full", "so it was not run"),
 ]
 
 
@@ -304,19 +479,20 @@ BROKEN = [
 ]
 
 
-def write_batch(folder: Path) -> None:
+def write_batch(folder: Path, services: Services) -> None:
     """Every attack, every broken file, and the honest controls (the solution and the wrong-Adam notebook)."""
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(nbformat.read(SOLUTION, as_version=4), folder / "control-solution.ipynb")
     nbformat.write(_wrong_adam_notebook(), folder / "control-wrong-adam.ipynb")
     for attack in ATTACKS:
+        cell = nbformat.v4.new_code_cell(attack.cell.replace(PORT, str(services.port)))
         if attack.expect == "control":
             nb = _wrong_adam_notebook()
-            nb.cells.append(nbformat.v4.new_code_cell(attack.cell))
+            nb.cells.append(cell)
         else:
             nb = nbformat.read(SOLUTION, as_version=4)
             (after,) = [i for i, c in enumerate(nb.cells) if "def sgd_momentum_update" in c.source]
-            nb.cells.insert(after + 1, nbformat.v4.new_code_cell(attack.cell))
+            nb.cells.insert(len(nb.cells) if attack.last else after + 1, cell)
         nbformat.write(nb, folder / f"{attack.name}.ipynb")
     for broken in BROKEN:
         (folder / f"{broken.name}.ipynb").write_bytes(broken.raw or b"")

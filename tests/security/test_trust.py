@@ -7,62 +7,31 @@ are the submission's failures, never the grader's; student text cannot forge, fl
 
 from __future__ import annotations
 
-import csv
-import json
-import os
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.security.test_adversarial import NOBODY, _as_nobody
-from tests.security.trust_attacks import ATTACKS, ROOT, TrustAttack, write_batch
+from tests.security import trust_attacks
+from tests.security.harness import Graded, Services, check_batch, graded_batches
+from tests.security.trust_attacks import ATTACKS, TrustAttack
 
 PUBLIC_EARLY_STOPPING = {(2, 0.0, "min"), (3, 0.0, "min")}  # the kwargs public tests construct EarlyStopping with
 
 
-@dataclass
-class Batch:
-    run: subprocess.CompletedProcess
-    grades: dict[str, dict[str, float]]
-    results: dict[str, dict]
+def _write_batch(folder: Path, services: Services) -> None:
+    trust_attacks.write_batch(folder)
 
 
-def _grade(mode: str) -> Batch:
-    base = Path(tempfile.mkdtemp(prefix="trust-"))
-    batch, out = base / "batch", base / "out"
-    write_batch(batch)
-    env = dict(os.environ, PYTHONPATH=str(ROOT), AUTOGRADER_CACHE=str(base / "cache"), HOME=str(base))
-    if mode == "unprivileged" and os.geteuid() == 0:
-        for path in [base, *base.rglob("*")]:
-            os.chown(path, NOBODY, NOBODY)
-    command = [sys.executable, "-m", "autograder.cli", "grade", str(batch), "--out", str(out), "--jobs", "2",
-               "--cell-timeout", "20", "--call-timeout", "20", "--submission-timeout", "170"]  # fmt: skip
-    preexec = _as_nobody if mode == "unprivileged" and os.geteuid() == 0 else None
-    run = subprocess.run(
-        command, check=False, capture_output=True, text=True, timeout=1800, env=env, cwd=base, preexec_fn=preexec
-    )
-    rows = list(csv.DictReader((out / "grades.csv").open())) if (out / "grades.csv").exists() else []
-    grades = {r["submission"]: {k: float(v) for k, v in r.items() if k != "submission"} for r in rows}
-    results = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/results.json")}
-    shutil.rmtree(base, ignore_errors=True)
-    return Batch(run, grades, results)
+graded = graded_batches(
+    _write_batch,
+    ["--jobs", "2", "--cell-timeout", "20", "--call-timeout", "20", "--submission-timeout", "170"],
+)
 
 
-@pytest.fixture(scope="module", params=["root", "unprivileged"])
-def graded(request) -> Batch:
-    if request.param == "root" and os.geteuid() != 0:
-        pytest.skip("the root half of the suite needs root (it is what Gradescope runs)")
-    return _grade(request.param)
-
-
-def test_the_batch_completes_without_a_grader_fault(graded):
+def test_the_batch_completes_without_a_grader_fault(graded: Graded):
     assert graded.run.returncode == 0, graded.run.stderr[-3000:]
+    check_batch(graded)
     assert set(graded.results) == {a.name for a in ATTACKS} | {f"control-{c}" for c in ("template", "solution",
                                                                                          "several-wrong")}  # fmt: skip
     assert graded.grades["control-solution"]["total"] == 100 and graded.grades["control-template"]["total"] == 0
@@ -73,7 +42,7 @@ def _visible_text(result: dict) -> str:
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.name)
-def test_each_attack_gains_nothing(graded, attack: TrustAttack):
+def test_each_attack_gains_nothing(graded: Graded, attack: TrustAttack):
     row, result = graded.grades[attack.name], graded.results[attack.name]
     questions = [q for q in graded.grades["Points Possible"] if q not in ("total", "max_total")]
     if attack.expect == "zero":

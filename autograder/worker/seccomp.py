@@ -1,0 +1,65 @@
+"""A seccomp filter through ctypes: the few kernel services student code has no use for fail with EPERM.
+
+Landlock confines files, TCP and signals, but not these: kernel keys (a key added to the user's keyring outlives
+the process and is visible to the next submission run as the same uid), ``connect`` to a Unix socket that lives at a
+path (a world-writable host service such as a container runtime's socket), and, when the session has no IPC
+namespace of its own, SysV shared memory, semaphores and message queues and POSIX message queues (all outlive the
+process). The worker's own channels exist before the filter is installed, and ``socketpair`` stays allowed (it
+connects to nothing), so only new Unix sockets are refused. See https://docs.kernel.org/userspace-api/seccomp_filter.html.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import platform
+import struct
+
+_PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
+_LD_W_ABS, _JEQ_K, _JGE_K, _RET_K = 0x20, 0x15, 0x35, 0x06
+_ALLOW, _ERRNO = 0x7FFF0000, 0x00050000
+_AF_UNIX = 1
+_X32_BIT = 0x40000000
+
+# arch -> (AUDIT_ARCH value, socket, keys, IPC): syscall numbers from the kernel's tables
+_TABLES = {
+    "x86_64": (0xC000003E, 41, (248, 249, 250), (29, 30, 31, 67, 64, 65, 66, 220, 68, 69, 70, 71, 240)),
+    "aarch64": (0xC00000B7, 198, (217, 218, 219), (194, 195, 196, 197, 190, 191, 192, 193, 186, 187, 188, 189, 180)),
+}
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class _Program(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def supported() -> bool:
+    return platform.machine() in _TABLES
+
+
+def _instruction(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
+    return struct.pack("=HBBI", code, jt, jf, k)
+
+
+def install(block_ipc: bool) -> None:
+    """Refuse kernel keys and new Unix sockets (and SysV/POSIX IPC when `block_ipc`) to this process and its children,
+    for good. OSError if the kernel refuses the filter."""
+    arch, socket_nr, keys, ipc = _TABLES[platform.machine()]
+    denied = [*keys, *(ipc if block_ipc else ())]
+    deny = _instruction(_RET_K, _ERRNO | errno.EPERM)
+    allow = _instruction(_RET_K, _ALLOW)
+    body = [_instruction(_LD_W_ABS, 4), _instruction(_JEQ_K, arch, jt=1), deny, _instruction(_LD_W_ABS, 0)]
+    body.append(_instruction(_JGE_K, _X32_BIT, jt=0, jf=1))  # x32 calls on x86_64: nothing needs them
+    body.append(deny)
+    for number in denied:
+        body += [_instruction(_JEQ_K, number, jf=1), deny]
+    body += [_instruction(_JEQ_K, socket_nr, jf=3), _instruction(_LD_W_ABS, 16)]  # socket(domain, ...)
+    body += [_instruction(_JEQ_K, _AF_UNIX, jf=1), _instruction(_RET_K, _ERRNO | errno.EACCES), allow]
+    code = b"".join(body)
+    buffer = ctypes.create_string_buffer(code, len(code))
+    program = _Program(len(code) // 8, ctypes.addressof(buffer))
+    if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+    if _libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(program), 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")
