@@ -1,0 +1,3 @@
+"""[adagrad] (graders to be written)."""
+
+QUESTION = "adagrad"

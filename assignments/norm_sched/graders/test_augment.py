@@ -1,0 +1,3 @@
+"""[augment] (graders to be written)."""
+
+QUESTION = "augment"

@@ -1,0 +1,3 @@
+"""[batchnorm] (graders to be written)."""
+
+QUESTION = "batchnorm"

@@ -1,0 +1,3 @@
+"""[clipping] (graders to be written)."""
+
+QUESTION = "clipping"

@@ -1,0 +1,3 @@
+"""[l1] (graders to be written)."""
+
+QUESTION = "l1"

@@ -1,0 +1,3 @@
+"""[layernorm] (graders to be written)."""
+
+QUESTION = "layernorm"

@@ -1,0 +1,3 @@
+"""[nesterov] (graders to be written)."""
+
+QUESTION = "nesterov"

@@ -1,0 +1,3 @@
+"""[schedules] (graders to be written)."""
+
+QUESTION = "schedules"

@@ -1,0 +1,3 @@
+"""[training] (graders to be written)."""
+
+QUESTION = "training"
