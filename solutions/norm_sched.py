@@ -128,8 +128,9 @@ def random_shift(images, max_shift, generator=None):
     offsets = torch.randint(-max_shift, max_shift + 1, (n, 2), generator=generator)
     out = torch.zeros_like(images)
     for i, (dy, dx) in enumerate(offsets.tolist()):
-        out[i, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
-            images[i, max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+        if abs(dy) < h and abs(dx) < w:  # otherwise the image has moved out entirely and stays all 0
+            out[i, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+                images[i, max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
     return out
 
 
