@@ -32,7 +32,7 @@ QUESTION = "training"
 
 SEEDS = (0, 1)
 PUBLIC_SEED = 7  # the public checks' own run: it never sends an input of the hidden runs
-SETUP = {"hidden": 128, "depth": 2, "epochs": 10, "batch_size": 64, "base_lr": 2.0, "warmup_steps": 19,
+SETUP = {"hidden": 128, "depth": 2, "epochs": 10, "batch_size": 128, "base_lr": 2.0, "warmup_steps": 10,
          "max_norm": 1.0, "momentum": 0.9, "init_std": 1.0, "train_size": 1200}  # fmt: skip
 PUBLIC_EPOCHS = 2
 MARGIN = 0.06
@@ -40,7 +40,7 @@ PUBLIC_MARGIN = 0.15  # one short run: wider, still far from what broken running
 
 WHAT = (
     "a 64 -> 128 -> 128 -> 10 network on scikit-learn's digits with your BatchNorm1d after each hidden linear layer, "
-    "SGD with momentum at the learning rates of your warmup_cosine_lr (base_lr=2.0, warmup_steps=19) and the "
+    "SGD with momentum at the learning rates of your warmup_cosine_lr (base_lr=2.0, warmup_steps=10) and the "
     "gradients through your clip_grad_norm (max_norm=1.0)"
 )
 

@@ -102,11 +102,12 @@ class _Network:
 
 
 def _forward(request: Request, target: Target, net: _Network, x: torch.Tensor, training: bool,
-             rows: int | None = None) -> tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor], torch.Tensor]:  # fmt: skip
+             rows: int | None = None, sync: bool = False) -> tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor], torch.Tensor]:  # fmt: skip
     """The network on x with the student's modules: each hidden layer's input a, pre-activation h and BN output,
     and the logits.
 
-    In training mode each module is called once on the whole batch; in eval mode on `rows` rows at a time.
+    In training mode each module is called once on the whole batch; in eval mode on `rows` rows at a time. With
+    `sync`, the first request first writes the grader's current BN weights and biases into every module and twin.
     """
     inputs, pre, normalized = [], [], []
     a = x
@@ -115,9 +116,13 @@ def _forward(request: Request, target: Target, net: _Network, x: torch.Tensor, t
         w, b, _, _ = net.layer(k)
         h = F.linear(a, w, b)
         step = Request(after=request)
+        writes = [step.set_state(name, net.bn_state(j)) for j in range(net.depth) for name in (f"bn{j}", f"bn{j}g")
+                  if sync and k == 0]  # fmt: skip
         size = len(h) if rows is None else rows
         calls = [step.call_kept(f"bn{k}", tensor(h[i : i + size].numpy(), "float32")) for i in range(0, len(h), size)]
         target.run(step)
+        for op in writes:
+            _returned(op, "BatchNorm1d", "the grader wrote the new values of its weight and bias into it (set_state)")
         outs = []
         for i, call in zip(range(0, len(h), size), calls):
             shape = tuple(h[i : i + size].shape)
@@ -240,13 +245,7 @@ def bn_training_run(
         batches = train[torch.randperm(train_size, generator=order)].split(batch_size)
         epoch_loss = 0.0
         for batch in batches:
-            sync = Request(after=request)
-            for k in range(depth):
-                for name in (f"bn{k}", f"bn{k}g"):
-                    sync.set_state(name, net.bn_state(k))
-            target.run(sync)
-            _all_returned(sync, "the grader wrote the new values of its weight and bias into it (set_state)")
-            inputs, pre, outs, _ = _forward(request, target, net, X[batch], training=True)
+            inputs, pre, outs, _ = _forward(request, target, net, X[batch], training=True, sync=True)
             loss, grads = _backward(request, target, net, inputs, pre, outs, y[batch])
             grads = _clip(request, target, grads, max_norm, t)
             for p, v, g in zip(net.params, velocity, grads):
