@@ -2,23 +2,28 @@
 
 The grader trains (probe ``bn_training_run``, ../probes/training.py): 64 -> 128 -> BN -> ReLU -> 128 -> BN -> ReLU
 -> 10 on scikit-learn's digits (1200 training images, 597 test images, split by the seed), from a badly scaled
-initialisation (weights of std 1), with SGD (momentum 0.9, batches of 64, 10 epochs = 190 steps), the learning rate
-the student's warmup_cosine_lr gives each step (base 2.0, 19 warm-up steps) and the gradients through the student's
+initialisation (weights of std 1), with SGD (momentum 0.9, batches of 128, 10 epochs = 100 steps), the learning rate
+the student's warmup_cosine_lr gives each step (base 2.0, 10 warm-up steps) and the gradients through the student's
 clip_grad_norm (max_norm 1.0). Every BN is the student's module; test accuracy is measured in eval mode, one image
-at a time. The grader computes every loss, gradient, update and accuracy.
+at a time, as a deployed model sees images. The grader computes every loss, gradient, update and accuracy.
 
 What it proves: that the three components work together in a training loop and that, put together, they learn as
 well as the reference components (within MARGIN). A bug that still learns costs points on its own question only.
 
-Margin, measured over seeds 0-3 with the same loop in plain torch (the grader's numbers match it):
-correct components whose float rounding differs from the reference's (BatchNorm written with torch.var_mean and
-rsqrt) give 0.956-0.985 per run (sd 0.012), so the two-run mean has sd ~0.009: MARGIN = 0.06 is over 6 sd.
-Components that stop the network from learning lose far more on the two-run mean: running statistics never
-updated 0.17-0.35, eval mode using the batch statistics (or updating the running statistics in eval) 0.86,
-a constant learning rate (no warm-up, no decay) 0.06-0.32, no clipping at all 0.02-0.25 (not reliably separated:
-[clipping] grades it). Bugs that train as well are left to their own question: no warm-up (cosine from step 0:
-0.973 mean), cosine over total_steps instead of total_steps - warmup_steps (0.973), momentum convention swapped
-(0.957), unbiased variance to normalise (0.971).
+Margin, measured with this probe over seeds 0-5 (tests/assignments/norm_sched/test_normalization_graders.py checks
+components on both sides of it):
+- reference components: test accuracy 0.9615-0.9749 per run (mean 0.968). A correct BatchNorm1d whose float
+  rounding differs (torch.var_mean, rsqrt, in-place lerp_ of the buffers) differs from it by at most 0.005 per run
+  (mean 0.970). Test-set sampling alone gives sd sqrt(0.97 * 0.03 / 597) = 0.007 per run for an equally good
+  network; taking sd 0.012 per run to be safe, the two-run mean has sd 0.0085 and MARGIN = 0.06 is 7 sd;
+- BatchNorm1d running statistics never stored: 0.47-0.61 per run (mean 0.54: 0.43 below the reference);
+  eval mode ignored (batch statistics in eval; one image at a time normalises to beta): 0.07-0.11 (mean 0.095);
+- bugs that train as well, left to their own question: no warm-up (cosine from step 0) 0.972 mean, no clipping at
+  all 0.970 mean; in a plain-torch copy of this loop (seeds 0-3): momentum convention swapped, unbiased variance
+  to normalise, cosine over total_steps instead of total_steps - warmup_steps all within 0.01; a constant learning
+  rate 0.946 (0.02 below: passes).
+The public runs (seed 7, 2 epochs): reference 0.938, the same correct alternative 0.938, running statistics never
+stored 0.486, eval mode ignored 0.089; PUBLIC_MARGIN = 0.15.
 """
 
 from __future__ import annotations
