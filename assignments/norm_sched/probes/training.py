@@ -58,9 +58,12 @@ def _returned(op: Op, component: str, doing: str) -> Observation:
     return op.value()
 
 
-def _all_returned(request: Request, doing: str) -> None:
-    for index in range(len(request.ops)):
-        _returned(Op(request, index), "BatchNorm1d", doing)
+def _send(target: Target, request: Request) -> None:
+    """Run a request as one chain: its ops count as one input (public and hidden runs share no input, though both
+    create BatchNorm1d(128) and call .eval()), and after a failed op the rest is skipped (the run stops anyway)."""
+    for op in request.ops:
+        op["chain"] = "run"
+    target.run(request)
 
 
 def _tensor(value: Observation, shape: tuple[int, ...], component: str, doing: str, what: str) -> torch.Tensor:
@@ -118,11 +121,13 @@ def _forward(request: Request, target: Target, net: _Network, x: torch.Tensor, t
         step = Request(after=request)
         writes = [step.set_state(name, net.bn_state(j)) for j in range(net.depth) for name in (f"bn{j}", f"bn{j}g")
                   if sync and k == 0]  # fmt: skip
+        writes += [step.call_kept(f"bn{j}", method="eval") for j in range(net.depth) if not training and k == 0]
         size = len(h) if rows is None else rows
         calls = [step.call_kept(f"bn{k}", tensor(h[i : i + size].numpy(), "float32")) for i in range(0, len(h), size)]
-        target.run(step)
+        _send(target, step)
         for op in writes:
-            _returned(op, "BatchNorm1d", "the grader wrote the new values of its weight and bias into it (set_state)")
+            _returned(op, "BatchNorm1d", "the grader wrote the new values of its weight and bias into it (set_state), "
+                                         "or called .eval() on it")
         outs = []
         for i, call in zip(range(0, len(h), size), calls):
             shape = tuple(h[i : i + size].shape)
@@ -152,7 +157,7 @@ def _backward(request: Request, target: Target, net: _Network, inputs: list[torc
         call = step.call_kept(f"bn{k}g", tensor(h.numpy(), "float32", requires_grad=True),
                               backward={"cotangent": grad_out.numpy()})  # fmt: skip
         reads = [step.get(f"bn{k}g.{name}", "grad") for name in ("weight", "bias")]
-        target.run(step)
+        _send(target, step)
         doing = f"autograd ran through hidden layer {k + 1}'s BatchNorm1d({net.hidden}) in training mode"
         _returned(call, "BatchNorm1d", doing)
         backward = call.backward()
@@ -176,7 +181,7 @@ def _backward(request: Request, target: Target, net: _Network, inputs: list[torc
 def _clip(request: Request, target: Target, grads: list[torch.Tensor], max_norm: float, t: int) -> list[torch.Tensor]:
     step = Request(after=request)
     call = step.call("clip_grad_norm", list_of(*(tensor(g.numpy(), "float32") for g in grads)), max_norm)
-    target.run(step)
+    _send(target, step)
     doing = f"the grader called it on the network's {len(grads)} gradients at step {t} (max_norm={max_norm:g})"
     value = _returned(call, "clip_grad_norm", doing)
     if value.kind not in ("tuple", "list") or value.facts["length"] != 2:
@@ -190,10 +195,20 @@ def _clip(request: Request, target: Target, grads: list[torch.Tensor], max_norm:
             enumerate(zip(items, grads))]  # fmt: skip
 
 
-def _schedule(request: Request, target: Target, total: int, base_lr: float, warmup: int) -> list[float]:
-    step = Request(after=request)
-    calls = [step.call("warmup_cosine_lr", t, base_lr, warmup, total) for t in range(total)]
-    target.run(step)
+def _start(request: Request, target: Target, depth: int, hidden: int, total: int, base_lr: float,
+           warmup: int) -> list[float]:  # fmt: skip
+    """The first request: two BatchNorm1d per hidden layer (the module and its twin for autograd), the twin's
+    parameters kept, and the learning rate of every step."""
+    creates = []
+    for k in range(depth):
+        for name in (f"bn{k}", f"bn{k}g"):
+            creates.append(request.call("BatchNorm1d", hidden, keep=name))
+        for param in ("weight", "bias"):
+            creates.append(request.call_kept(f"bn{k}g", param, method="get_parameter", keep=f"bn{k}g.{param}"))
+    calls = [request.call("warmup_cosine_lr", t, base_lr, warmup, total) for t in range(total)]
+    _send(target, request)
+    for op in creates:
+        _returned(op, "BatchNorm1d", f"the grader created BatchNorm1d({hidden}) and read its weight and bias parameters")
     lrs = []
     for t, call in enumerate(calls):
         doing = f"the grader asked for the learning rate of step {t} (base_lr={base_lr:g}, warmup_steps={warmup}, total_steps={total})"
@@ -202,20 +217,6 @@ def _schedule(request: Request, target: Target, total: int, base_lr: float, warm
             raise _failed("warmup_cosine_lr", doing, f"it returned {lr}, expected a finite number")
         lrs.append(float(lr))
     return lrs
-
-
-def _start(request: Request, target: Target, depth: int, hidden: int) -> None:
-    """Two BatchNorm1d per hidden layer (the module and its twin for autograd), and the twin's parameters kept."""
-    creates = []
-    for k in range(depth):
-        for name in (f"bn{k}", f"bn{k}g"):
-            creates.append(request.call("BatchNorm1d", hidden, keep=name, chain=name))
-        for param in ("weight", "bias"):
-            creates.append(request.call_kept(f"bn{k}g", param, method="get_parameter", keep=f"bn{k}g.{param}",
-                                             chain=f"bn{k}g"))  # fmt: skip
-    target.run(request)
-    for op in creates:
-        _returned(op, "BatchNorm1d", f"the grader created BatchNorm1d({hidden}) and read its weight and bias parameters")
 
 
 @probe
@@ -235,8 +236,7 @@ def bn_training_run(
     steps_per_epoch = math.ceil(train_size / batch_size)
     total = steps_per_epoch * epochs
     request = Request()
-    _start(request, target, depth, hidden)
-    lrs = _schedule(request, target, total, base_lr, warmup_steps)
+    lrs = _start(request, target, depth, hidden, total, base_lr, warmup_steps)
     net = _Network(seed, hidden, depth, init_std)
     velocity = [torch.zeros_like(p) for p in net.params]
     losses: list[float] = []
@@ -254,11 +254,6 @@ def bn_training_run(
             epoch_loss += loss * len(batch)
             t += 1
         losses.append(epoch_loss / train_size)
-    eval_mode = Request(after=request)
-    for k in range(depth):
-        eval_mode.call_kept(f"bn{k}", method="eval")
-    target.run(eval_mode)
-    _all_returned(eval_mode, "the grader called .eval() on it")
     _, _, _, logits = _forward(request, target, net, X[test], training=False, rows=1)
     accuracy = (logits.argmax(1) == y[test]).float().mean().item()
     return {
