@@ -254,7 +254,7 @@ def bn_training_run(
             epoch_loss += loss * len(batch)
             t += 1
         losses.append(epoch_loss / train_size)
-    _, _, _, logits = _forward(request, target, net, X[test], training=False, rows=1)
+    _, _, _, logits = _forward(request, target, net, X[test], training=False, rows=1, sync=True)
     accuracy = (logits.argmax(1) == y[test]).float().mean().item()
     return {
         "test_acc": accuracy,
