@@ -21,7 +21,7 @@ def assert_close(got: np.ndarray, want: np.ndarray, rtol: float, atol: float, wh
     bad = err > allowed
     if bad.any():
         index = np.unravel_index(int(np.argmax(np.where(bad, err / np.maximum(allowed, 1e-300), 0))), err.shape)
-        worst = (f"it should be 0 and is off by {float(err[index]):.2g}" if w[index] == 0
+        worst = (f"absolute error {float(err[index]):.2g}" if w[index] == 0
                  else f"relative error {float(err[index] / abs(float(w[index]))):.2g}")  # fmt: skip
         raise AssertionError(
             f"{what}: {int(bad.sum())} of {err.size} values differ from the expected result "
