@@ -1,6 +1,8 @@
-# The checks of this notebook's own kinds of case: batchnorm_forward then batchnorm_backward on its own cache,
-# the BatchNorm1d module through training, autograd and eval mode, and a short training run with your components.
-from math import isfinite
+# The checks of this notebook's own kinds of case: batchnorm_forward then batchnorm_backward on its own cache, the
+# BatchNorm1d module through training, autograd and eval mode, a short training run with your components, schedules
+# over many steps, clipping, the L1 penalty's gradient, and the augmentations judged against their contract (any
+# random draw order is right), statistics at 6 standard errors.
+from math import isfinite, sqrt
 
 import torch
 
@@ -94,5 +96,87 @@ def _bn_training(case, env):
     return seen
 
 
+def _schedule(case, env):
+    """A schedule at every step of a run, each learning rate read as a float."""
+    fn, (first, last) = env[case["fn"]], case["steps"]
+    rates = [float(fn(step, *case["args"], **case["kwargs"])) for step in range(first, last + 1)]
+    return {f"the learning rates at steps {first} to {last}": rates}
+
+
+def _clip(case, env):
+    clipped, total_norm = env["clip_grad_norm"]([_tensor(g) for g in case["grads"]], case["max_norm"])
+    return {"total_norm": float(total_norm), "the clipped gradients": _numbers(list(clipped))}
+
+
+def _l1_gradient(case, env):
+    """What autograd gives each tensor through l1_penalty."""
+    params = [_tensor(p).requires_grad_(True) for p in case["params"]]
+    value = env["l1_penalty"](params, case["lam"])
+    seen = {"returns a tensor autograd can differentiate": isinstance(value, torch.Tensor) and value.requires_grad}
+    if seen["returns a tensor autograd can differentiate"]:
+        value.backward()
+        seen["the gradient of each tensor"] = [_numbers(p.grad) for p in params]
+    return seen
+
+
+def _images_back(x, out):
+    """Whether out is a tensor of x's shape and dtype."""
+    return isinstance(out, torch.Tensor) and tuple(out.shape) == tuple(x.shape) and out.dtype == x.dtype
+
+
+def _moved(x, dy, dx, wrap=False):
+    if wrap:
+        return torch.roll(x, (dy, dx), dims=(1, 2))
+    n, h, w = x.shape
+    out = torch.zeros_like(x)
+    if abs(dy) < h and abs(dx) < w:
+        out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+            x[:, max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+    return out
+
+
+def _matched(x, out, reach, wrap=False):
+    """Which images of out are their input moved by some whole-pixel offset within reach."""
+    found = torch.zeros(x.shape[0], dtype=torch.bool)
+    for dy in range(-reach, reach + 1):
+        for dx in range(-reach, reach + 1):
+            found |= (_moved(x, dy, dx, wrap) == out).flatten(1).all(dim=1)
+    return found
+
+
+def _shift(case, env):
+    x, s = _tensor(case["images"]), case["max_shift"]
+    out = env["random_shift"](x.clone(), s, generator=torch.Generator().manual_seed(case["seed"]))
+    seen = {"returns a tensor of the images' shape and dtype": _images_back(x, out)}
+    if not isinstance(out, torch.Tensor) or tuple(out.shape) != tuple(x.shape):
+        return seen
+    out = out.detach().to(x.dtype)
+    ok = _matched(x, out, s)
+    seen["every image is its input moved by whole pixels within max_shift, vacated pixels 0"] = bool(ok.all())
+    if not ok.all():
+        seen["_why"] = f"{int((~ok).sum())} of {len(ok)} images are not"
+        if s and bool(_matched(x[~ok], out[~ok], s, wrap=True).all()):
+            seen["_why"] += ": they wrap around (torch.roll); what leaves one edge must be dropped and the vacated pixels set to 0"
+    return seen
+
+
+def _noise(case, env):
+    x, std = _tensor(case["images"]), case["std"]
+    out = env["add_noise"](x.clone(), std, generator=torch.Generator().manual_seed(case["seed"]))
+    seen = {"returns a tensor of the images' shape and dtype": _images_back(x, out)}
+    if not isinstance(out, torch.Tensor) or tuple(out.shape) != tuple(x.shape):
+        return seen
+    noise = (out.detach().double() - x.double()).flatten()
+    n, mean, sd = noise.numel(), noise.mean().item(), noise.std(unbiased=False).item()
+    seen["the noise (output - images) has mean 0 (within 6 standard errors)"] = abs(mean) <= 6 * std / sqrt(n)
+    seen["the noise has standard deviation std (within 6 standard errors)"] = abs(sd - std) <= 6 * std / sqrt(2 * n)
+    if not all(seen.values()):
+        seen["_why"] = f"The noise has mean {mean:.3g} and standard deviation {sd:.3g}, for std={std}" + (
+            ": it is scaled by std**2 (the variance) instead of std" if abs(sd - std**2) <= 0.05 * std**2 else "")
+    return seen
+
+
 OBSERVERS.update(batchnorm=_batchnorm, batchnorm_module=_batchnorm_module, bn_training=_bn_training)
+OBSERVERS.update(schedule=_schedule, clip=_clip, l1_gradient=_l1_gradient, shift=_shift, noise=_noise)
 NEEDS.update(batchnorm="batchnorm_forward", batchnorm_module="BatchNorm1d", bn_training="BatchNorm1d")
+NEEDS.update(clip="clip_grad_norm", l1_gradient="l1_penalty", shift="random_shift", noise="add_noise")

@@ -83,7 +83,6 @@ def _nesterov(kind: str) -> Callable[..., Any]:
             buf = momentum * buf + grad
         step = {
             "plain_momentum": lambda: buf,
-            "old_buffer": lambda: grad + momentum * old,
             "lookahead_only": lambda: momentum * buf,
         }.get(kind, lambda: grad + momentum * buf)()
         return (param + lr * step if kind == "sign" else param - lr * step), buf
@@ -93,14 +92,13 @@ def _nesterov(kind: str) -> Callable[..., Any]:
 
 NESTEROV_MISTAKES = {
     "nesterov.plain_momentum": (
-        "the look-ahead is dropped: the param moves by lr * buf (plain heavy-ball momentum) instead of "
-        "lr * (grad + momentum * buf)"
+        "the look-ahead is dropped: the param moves by lr * buf (plain heavy-ball momentum; the same as using the old "
+        "buffer in grad + momentum * buf) instead of lr * (grad + momentum * buf) with the updated buffer"
     ),
     "nesterov.ema_buffer": (
         "the buffer is an average, momentum * buf + (1 - momentum) * grad (optim_reg's form), instead of PyTorch's "
         "momentum * buf + grad"
     ),
-    "nesterov.old_buffer": "the look-ahead uses the old buffer (grad + momentum * buf before it is updated)",
     "nesterov.lookahead_only": "the step is lr * momentum * buf, without the gradient term of grad + momentum * buf",
     "nesterov.cs231n": (
         "the CS231n form (v = momentum * v - lr * grad; param += -momentum * v_old + (1 + momentum) * v) is used: its "

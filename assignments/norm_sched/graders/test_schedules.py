@@ -11,7 +11,7 @@ from autograder.grading.api import hidden, public
 
 QUESTION = "schedules"
 
-STEP_PUBLIC = [schedule_run("step_lr", [0.1, 3], (0, 10), gamma=0.5)]
+STEP_PUBLIC = [schedule_run("step_lr", [0.1, 4], (0, 12), gamma=0.5)]
 COSINE_PUBLIC = [schedule_run("cosine_lr", [0.1, 10], (0, 12))]
 WARMUP_PUBLIC = [schedule_run("warmup_cosine_lr", [0.1, 3, 10], (0, 12))]
 STEP = [
@@ -36,7 +36,7 @@ NO_WARMUP = [schedule_run("warmup_cosine_lr", [1.0, 0, 50], (0, 60)), schedule_r
 
 @public(1)
 def test_step_lr_public(student, reference):
-    """step_lr(step, 0.1, 3, gamma=0.5) at steps 0 to 10"""
+    """step_lr(step, 0.1, 4, gamma=0.5) at steps 0 to 12"""
     check_schedule(student, reference, STEP_PUBLIC)
 
 
