@@ -9,7 +9,8 @@ with probability below 2e-9, and no seed is ever redrawn):
   in [1, 2), never 0), the dtype kept; max_shift = 0 returns the images unchanged;
 - distribution (4,000 and 3,000 images): each value of dy and of dx has frequency 1 / (2 max_shift + 1), each pair
   (dy, dx) 1 / (2 max_shift + 1)**2, and consecutive images share dy as often as independent draws would;
-- add_noise: the noise (output - input) has mean 0 and the std asked for, over the whole batch and within each image;
+- add_noise: the noise (output - input) has mean 0 and the std asked for, over the whole batch and within each image,
+  and the noise of consecutive images is uncorrelated (|correlation| <= 6 / sqrt(pixels));
 - generators: the same seed gives the same output, another seed another one, successive calls with one generator
   differ, and generator=None works.
 """
@@ -45,6 +46,8 @@ MULTIPLICATIVE = Mistake("augment.noise_multiplicative", "the noise is multiplie
                          "noise)) instead of added to them")  # fmt: skip
 UNIFORM = Mistake("augment.noise_uniform", "the noise is uniform in [0, std) (torch.rand) instead of Gaussian with "
                   "standard deviation std (torch.randn)")  # fmt: skip
+SAME_PATTERN = Mistake("augment.noise_same_for_every_image", "one noise pattern of one image's shape is drawn and added to "
+                      "every image (torch.randn(images.shape[1:])) instead of fresh noise for each image")  # fmt: skip
 PER_IMAGE = Mistake("augment.noise_per_image", "one noise value is drawn per image (or per batch) instead of one per pixel")
 NOISE_NOT_ADDED = Mistake("augment.noise_not_added", "the noise itself is returned instead of the images plus the noise")
 GENERATOR_IGNORED = Mistake("augment.generator_ignored", "the generator argument is not used (the draws come from "
@@ -143,6 +146,12 @@ def check_noise(student: ProbeCache, cases: list[dict[str, Any]]) -> None:
         n = noise.size
         mean, sd = float(noise.mean()), float(noise.std())
         within = float(noise.reshape(noise.shape[0], -1).std(axis=1).mean())
+        flat = noise.reshape(noise.shape[0], -1) - mean
+        pairs = flat[1:] * flat[:-1]  # independent images: their correlation is 0 within 6 / sqrt(pairs) (normal noise)
+        correlation = float(pairs.mean() / max(float(np.square(flat).mean()), 1e-300))
+        if abs(correlation) > Z / math.sqrt(pairs.size):
+            _fail(f"{what}: the noise of consecutive images has correlation {correlation:.2f}",
+                  SAME_PATTERN if correlation > 0.9 else None)
         if abs(mean) > Z * std / math.sqrt(n) or abs(sd - std) > Z * std / math.sqrt(2 * n):
             message = f"{what}: the noise (output - images) has mean {mean:.3g} and std {sd:.3g} over {n} pixels"
             if abs(mean - 5.5) < 0.1 and abs(sd - math.sqrt(1 / 12 + std**2)) < 0.05:
@@ -154,7 +163,7 @@ def check_noise(student: ProbeCache, cases: list[dict[str, Any]]) -> None:
             if sd > 3 * std:
                 _fail(message, MULTIPLICATIVE)
             _fail(message + f", expected mean 0 and std {std} (within 6 standard errors)")
-        if abs(within - std) > Z * std / math.sqrt(2 * noise[0].size) or within < 0.5 * std:
+        if within < 0.5 * std:
             _fail(f"{what}: within each image the noise has std {within:.3g}", PER_IMAGE)
 
 

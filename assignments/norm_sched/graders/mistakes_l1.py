@@ -137,6 +137,8 @@ def _prox_mistakes(w: np.ndarray, t: float) -> list[tuple[Mistake, np.ndarray]]:
          "thresholding) instead of shrunk by threshold", np.where(np.abs(w) > t, w, 0.0)),
         ("l1.prox_sign_lost", "the sign is lost: max(|w| - threshold, 0) must be multiplied by sign(w)",
          np.maximum(np.abs(w) - t, 0.0)),
+        ("l1.prox_positive_only", "only positive entries are shrunk (max(w - threshold, 0)): negative entries must "
+         "move up towards 0 by threshold, or become 0", np.maximum(w - t, 0.0)),
         ("l1.prox_clamped", "w is clamped to [-threshold, threshold] instead of shrunk towards 0", np.clip(w, -t, t)),
         ("l1.prox_shrinks_up", "entries are moved away from 0 (w + threshold * sign(w))",
          np.sign(w) * (np.abs(w) + t)),

@@ -19,7 +19,8 @@ MANY = [
 ]
 SMALL_NORMS = [clip_case([[5], [3, 3]], 721, 2e-4, scale=1e-4), clip_case(MANY_SHAPES[:8], 722, 1e-5, scale=1e-5)]
 AT_AND_ZERO = [clip_case([[6], [2, 2]], 731, "at"), clip_case([[3], [2]], 732, 1.0, scale=0.0),
-               clip_case(MANY_SHAPES[:8], 733, "at", scale=0.3)]  # fmt: skip
+               clip_case(MANY_SHAPES[:8], 733, "at", scale=0.3), clip_case([[4], [3]], 734, "at", scale=4e-6),
+               clip_case([[5], [5]], 735, 1.0), clip_case([[5], [3, 3]], 736, 2e-4, scale=1e-4)]  # fmt: skip
 FLOAT32 = [clip_case(MANY_SHAPES, 741, 1.0, dtype="float32"), clip_case([[4], [3, 3]], 742, 10.0, dtype="float32"),
            clip_case([[5], [2, 2]], 743, 2e-4, dtype="float32", scale=1e-4)]  # fmt: skip
 LARGE = [clip_case([[8], [4, 4], [3, 2, 2]], 751, 1.0, scale=100.0), clip_case([[1000]], 752, 5.0)]
@@ -51,7 +52,7 @@ def test_small_norms(student, reference):
 
 @hidden(1)
 def test_at_threshold_and_zero(student, reference):
-    """Global norm exactly max_norm, and all-zero gradients (no division by zero)"""
+    """Global norm exactly max_norm (near 1, and 1e-5 where the 1e-6 makes the coefficient 0.91), and all-zero gradients"""
     check_clipping(student, reference, AT_AND_ZERO)
 
 
