@@ -208,7 +208,8 @@ def test_a_single_bug_earns_the_same_points_as_autograder_grade(autograder_zip, 
     nbformat.write(notebook(variant), path)
     results, _ = run_autograder(make_root(tmp_path, autograder_zip, {"optim_reg.ipynb": path.read_bytes()}))
     graded = subprocess.run(
-        [sys.executable, "-m", "autograder.cli", "grade", str(path), "--out", str(tmp_path / "graded")],
+        [sys.executable, "-m", "autograder.cli", "grade", str(path), "--out", str(tmp_path / "graded"),
+         "--assignment", "optim_reg"],
         check=False, capture_output=True, text=True, timeout=600, cwd=REPO,
     )  # fmt: skip
     assert graded.returncode == 0, graded.stderr

@@ -24,7 +24,8 @@ def graded(tmp_path_factory) -> tuple[dict[str, dict[str, float]], Path]:
     out = tmp_path_factory.mktemp("graded")
     write_corpus(corpus)
     run = subprocess.run(
-        [sys.executable, "-m", "autograder.cli", "grade", str(corpus), "--out", str(out), "--jobs", "2"],
+        [sys.executable, "-m", "autograder.cli", "grade", str(corpus), "--out", str(out), "--jobs", "2",
+         "--assignment", "optim_reg"],
         capture_output=True, text=True, timeout=2400,  # a guard against a hang, not a time limit: ~150 notebooks
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
