@@ -1,11 +1,20 @@
-"""The checks that an assignment's contract page, docs/<name>.md, agrees with its graders and its notebook's written
-questions: one function per claim, called by each assignment's test_contract_page.py."""
+"""The tests that an assignment's contract page, docs/<name>.md, agrees with its graders and its notebook's written
+questions. Each assignment's test_contract_page.py imports the tests (pytest collects them there) and defines the
+`page` fixture, its ContractPage."""
 
 from __future__ import annotations
 
 import re
 
 from autograder.assignment import Assignment
+
+__all__ = [
+    "ContractPage",
+    "test_each_written_question_shows_its_points_to_students",
+    "test_every_written_question_has_a_model_answer_and_a_rubric",
+    "test_page_lists_every_question_with_the_graders_points",
+    "test_page_lists_the_notebooks_written_questions_and_their_points",
+]
 
 
 class ContractPage:
@@ -46,12 +55,13 @@ class ContractPage:
         rows = self.table_rows(r"w_\w+")
         assert {q: int(_points(cells[-1])) for q, cells in rows.items()} == self.written_markers()
 
-    def check_written_question_shows_points(self, number: int) -> None:
-        """The QUESTION marker is an HTML comment, invisible in Jupyter: the question's text states the points too."""
-        pattern = rf"<!-- QUESTION \w+ points=(\d+) -->\n\*\*Written question {number}\*\* \((\d+) points?\)\."
-        match = re.search(pattern, self.source)
-        assert match, f"written question {number} should follow its QUESTION marker and say its points"
-        assert match[1] == match[2]
+    def check_written_questions_show_points(self) -> None:
+        """The QUESTION marker is an HTML comment, invisible in Jupyter: each question's text states the points too."""
+        for number in range(1, len(self.written_markers()) + 1):
+            pattern = rf"<!-- QUESTION \w+ points=(\d+) -->\n\*\*Written question {number}\*\* \((\d+) points?\)\."
+            match = re.search(pattern, self.source)
+            assert match, f"written question {number} should follow its QUESTION marker and say its points"
+            assert match[1] == match[2], f"written question {number} states other points than its marker"
 
     def check_model_answers_and_rubrics(self) -> None:
         blocks = re.split(r"^<!-- QUESTION ", self.source, flags=re.M)[1:]
@@ -67,3 +77,19 @@ class ContractPage:
 
 def _points(text: str) -> float:
     return float(text.strip("*"))
+
+
+def test_page_lists_every_question_with_the_graders_points(page: ContractPage):
+    page.check_question_points()
+
+
+def test_page_lists_the_notebooks_written_questions_and_their_points(page: ContractPage):
+    page.check_written_points()
+
+
+def test_each_written_question_shows_its_points_to_students(page: ContractPage):
+    page.check_written_questions_show_points()
+
+
+def test_every_written_question_has_a_model_answer_and_a_rubric(page: ContractPage):
+    page.check_model_answers_and_rubrics()
