@@ -172,6 +172,10 @@ BUGS: list[Variant] = [
     bug("A9-noise-one-pattern-for-all-images", "augment", (NOISE, NOISE.replace("torch.randn(images.shape,", "torch.randn(images.shape[1:],"))),
     bug("A10-noise-multiplicative", "augment", (NOISE, "    return images * (1 + std * torch.randn(images.shape, generator=generator, dtype=images.dtype))\n")),
     bug("A11-noise-generator-ignored", "augment", (NOISE, NOISE.replace("generator=generator, ", ""))),
+    # experiment cells: their definitions are run, their loops are not; a graded name defined there is the one graded
+    bug("X2-nesterov-redefined-by-an-experiment", "nesterov", (
+        "def heavy_ball_update(param, grad, buf, lr=0.01, momentum=0.9):\n",
+        "def nesterov_update(param, grad, buf, lr=0.01, momentum=0.9):\n"), says="is the one graded"),
 ]  # fmt: skip
 
 CORRECT: list[Variant] = [
@@ -217,4 +221,8 @@ CORRECT: list[Variant] = [
         "        out[i] = padded[i, m - dy:m - dy + h, m - dx:m - dx + w]\n")),
     correct("augment-noise-torch-normal", (NOISE,
         "    return images + torch.normal(0.0, std, images.shape, generator=generator, dtype=images.dtype)\n")),
+    # an experiment whose loop would crash costs nothing: the autograder does not run it
+    correct("X1-experiment-loop-crashes", (
+        "    plt.plot(range(STEPS + 20), [schedule(s) for s in range(STEPS + 20)], label=label)\n",
+        "    plt.plot(range(STEPS), [schedule(s) for s in range(STEPS + 20)], label=label)\n")),
 ]  # fmt: skip
