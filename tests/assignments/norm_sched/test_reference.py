@@ -5,12 +5,17 @@ it is written for (mistaken.py): a check that passed a mistake would prove nothi
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
 
+from autograder.assignment import load
 from tests.assignments.norm_sched import mistaken
+from tests.assignments.norm_sched.corpus.variants import ASSIGNMENT, BUGS, CORRECT
+from tests.assignments.optim_reg.corpus.variants import Variant, notebook
+from tests.edit import _definitions, code_cells, solution_cells
 from tests.assignments.norm_sched.oracles import CHECKS, check_batchnorm_forward, check_batchnorm_running_statistics
 
 ALL_CHECKS = [check for checks in CHECKS.values() for check in checks]
@@ -41,3 +46,46 @@ def test_every_check_catches_some_mistake_and_every_question_has_mistakes() -> N
     assert not [c.__name__ for c in ALL_CHECKS if c not in used and not c.__name__.endswith("float32")]
     assert all(m.replaces.keys() <= set(mistaken.NAMES) for m in mistaken.MISTAKES)
     assert len({m.name for m in mistaken.MISTAKES}) == len(mistaken.MISTAKES)
+
+
+# ---- the corpus's catalogue (corpus/variants.py) against the same oracles: each bug is a bug, each alternative right
+
+
+def _changed(variant: Variant) -> tuple[SimpleNamespace, set[str]]:
+    """The variant's graded functions (its code cells run, experiment and check cells skipped) and the questions
+    whose functions it changes."""
+    solution = {n: ast.dump(d) for cell in solution_cells(ASSIGNMENT) for n, d in _definitions(cell).items()}
+    namespace: dict = {}
+    changed = set()
+    for source in code_cells(notebook(variant, ASSIGNMENT)):
+        if source.startswith(("#@title", "# Experiment")) or "grader.check(" in source:
+            continue
+        exec(compile(source, variant.name, "exec"), namespace)  # trusted: the corpus is ours
+        changed |= {n for n, d in _definitions(source).items() if solution.get(n) != ast.dump(d)}
+    questions = {q for q, names in load(ASSIGNMENT).questions.items() if changed & set(names)}
+    return SimpleNamespace(**{n: namespace[n] for n in mistaken.NAMES}), questions
+
+
+FUNCTION_BUGS = [v for v in BUGS if not v.name.startswith("X")]
+FUNCTION_ALTERNATIVES = [v for v in CORRECT if not v.name.startswith("X")]
+
+
+@pytest.mark.parametrize("variant", FUNCTION_BUGS, ids=lambda v: v.name)
+def test_each_corpus_bug_fails_an_oracle_check_of_its_question(variant: Variant) -> None:
+    impl, questions = _changed(variant)
+    assert questions == {variant.question}
+    for check in CHECKS[variant.question]:
+        try:
+            check(impl)
+        except AssertionError:
+            return
+    pytest.fail(f"{variant.name} passes every oracle check of [{variant.question}]")
+
+
+@pytest.mark.parametrize("variant", FUNCTION_ALTERNATIVES, ids=lambda v: v.name)
+def test_each_corpus_alternative_passes_the_oracle_checks_of_what_it_changes(variant: Variant) -> None:
+    impl, questions = _changed(variant)
+    assert questions or variant.name == "reference"
+    for question in questions:
+        for check in CHECKS[question]:
+            check(impl)

@@ -68,28 +68,29 @@ NOISE = "    return images + std * torch.randn(images.shape, generator=generator
 
 BUGS: list[Variant] = [
     # [batchnorm]: forward
-    bug("B1-running-var-biased", "batchnorm", (BN_RUNNING, BN_RUNNING.replace(" * n / (n - 1)", ""))),
+    bug("B1-running-var-biased", "batchnorm", (BN_RUNNING, BN_RUNNING.replace(" * n / (n - 1)", "")), mistake="batchnorm.running_var_biased"),
     bug("B2-lecture-momentum-convention", "batchnorm", (BN_RUNNING, BN_RUNNING.replace(
         "(1 - momentum) * running_mean + momentum * mean", "momentum * running_mean + (1 - momentum) * mean").replace(
-        "(1 - momentum) * running_var + momentum * var", "momentum * running_var + (1 - momentum) * var"))),
+        "(1 - momentum) * running_var + momentum * var", "momentum * running_var + (1 - momentum) * var")), mistake="batchnorm.momentum_swapped"),
     bug("B3-normalises-with-unbiased-var", "batchnorm", (BN_BATCH_VAR, "        var = x.var(dim=0)\n")),
     bug("B4-eval-uses-batch-statistics", "batchnorm", (
-        BN_EVAL, "    else:\n        mean, var = x.mean(dim=0), x.var(dim=0, correction=0)\n"), also=("training",)),
-    bug("B5-eps-outside-sqrt", "batchnorm", (BN_INV_STD, "    inv_std = 1.0 / (torch.sqrt(var) + eps)\n")),
-    bug("B6-no-eps", "batchnorm", (BN_INV_STD, "    inv_std = 1.0 / torch.sqrt(var)\n")),
+        BN_EVAL, "    else:\n        mean, var = x.mean(dim=0), x.var(dim=0, correction=0)\n"), also=("training",), mistake="batchnorm.eval_batch_statistics"),
+    bug("B5-eps-outside-sqrt", "batchnorm", (BN_INV_STD, "    inv_std = 1.0 / (torch.sqrt(var) + eps)\n"), mistake="batchnorm.eps_outside_sqrt"),
+    bug("B6-no-eps", "batchnorm", (BN_INV_STD, "    inv_std = 1.0 / torch.sqrt(var)\n"), mistake="batchnorm.eps_missing"),
     bug("B7-eval-updates-running-statistics", "batchnorm", (BN_EVAL, BN_EVAL + (
-        "        running_mean = (1 - momentum) * running_mean + momentum * x.mean(dim=0)\n"))),
+        "        running_mean = (1 - momentum) * running_mean + momentum * x.mean(dim=0)\n"
+        "        running_var = (1 - momentum) * running_var + momentum * x.var(dim=0)\n")), mistake="batchnorm.running_updated_in_eval"),
     # [batchnorm]: backward
     bug("B8-backward-mean-and-var-constant", "batchnorm", (BN_EVAL_BACKWARD, BN_EVAL_BACKWARD.replace(
-        "    if not training:\n        return", "    return"))),
+        "    if not training:\n        return", "    return")), mistake="batchnorm.backward_without_batch_terms"),
     bug("B9-backward-no-variance-term", "batchnorm", (BN_DX, BN_DX.replace(" - x_hat * (dx_hat * x_hat).sum(dim=0)", ""))),
     bug("B10-backward-training-formula-in-eval", "batchnorm", (BN_EVAL_BACKWARD, "")),
     bug("B11-backward-grads-averaged", "batchnorm", (BN_GRADS, BN_GRADS.replace(".sum(dim=0)", ".mean(dim=0)"))),
-    bug("B12-backward-gamma-dropped", "batchnorm", ("    dx_hat = grad_out * gamma\n", "    dx_hat = grad_out\n")),
+    bug("B12-backward-gamma-dropped", "batchnorm", ("    dx_hat = grad_out * gamma\n", "    dx_hat = grad_out\n"), mistake="batchnorm.backward_without_gamma"),
     # [batchnorm]: the module
     bug("B13-module-always-training", "batchnorm", (BN_MODULE_CALL, BN_MODULE_CALL.replace("self.training,", "True,")),
-        also=("training",)),
-    bug("B14-module-never-updates-buffers", "batchnorm", (BN_COPY_BACK, ""), also=("training",)),
+        also=("training",), mistake="batchnorm.module_ignores_eval"),
+    bug("B14-module-never-updates-buffers", "batchnorm", (BN_COPY_BACK, ""), also=("training",), mistake="batchnorm.module_running_not_stored"),
     bug("B15-module-lecture-default-momentum", "batchnorm", (
         "    def __init__(self, num_features, eps=1e-5, momentum=0.1):\n",
         "    def __init__(self, num_features, eps=1e-5, momentum=0.9):\n")),
@@ -97,54 +98,54 @@ BUGS: list[Variant] = [
     bug("B17-module-stats-not-buffers", "batchnorm", (BN_BUFFERS, (
         "        self.running_mean = torch.zeros(num_features)\n        self.running_var = torch.ones(num_features)\n"))),
     # [layernorm]
-    bug("L1-unbiased-var", "layernorm", (LN_STATS, LN_STATS.replace("correction=0, ", ""))),
-    bug("L2-over-the-batch", "layernorm", (LN_STATS, LN_STATS.replace("dim=-1", "dim=0"))),
-    bug("L3-eps-outside-sqrt", "layernorm", (LN_OUT, LN_OUT.replace("torch.sqrt(var + eps)", "(torch.sqrt(var) + eps)"))),
+    bug("L1-unbiased-var", "layernorm", (LN_STATS, LN_STATS.replace("correction=0, ", "")), mistake="layernorm.unbiased_variance"),
+    bug("L2-over-the-batch", "layernorm", (LN_STATS, LN_STATS.replace("dim=-1", "dim=0")), mistake="layernorm.wrong_dim"),
+    bug("L3-eps-outside-sqrt", "layernorm", (LN_OUT, LN_OUT.replace("torch.sqrt(var + eps)", "(torch.sqrt(var) + eps)")), mistake="layernorm.eps_outside_sqrt"),
     bug("L4-no-keepdim", "layernorm", (LN_STATS, LN_STATS.replace(", keepdim=True", ""))),
-    bug("L5-whole-tensor-statistics", "layernorm", (LN_STATS, "    mean = x.mean()\n    var = x.var(correction=0)\n")),
+    bug("L5-whole-tensor-statistics", "layernorm", (LN_STATS, "    mean = x.mean()\n    var = x.var(correction=0)\n"), mistake="layernorm.all_elements"),
     # [schedules]
-    bug("S1-step-off-by-one", "schedules", (STEP, STEP.replace("(step // step_size)", "((step + 1) // step_size)"))),
-    bug("S2-step-continuous", "schedules", (STEP, STEP.replace("//", "/"))),
-    bug("S3-cosine-periodic-after-total", "schedules", (COSINE_END, COSINE)),
-    bug("S4-cosine-min-lr-added", "schedules", (COSINE, COSINE.replace("(base_lr - min_lr) *", "base_lr *"))),
+    bug("S1-step-off-by-one", "schedules", (STEP, STEP.replace("(step // step_size)", "((step + 1) // step_size)")), mistake="schedules.step_off_by_one"),
+    bug("S2-step-continuous", "schedules", (STEP, STEP.replace("//", "/")), mistake="schedules.step_no_floor"),
+    bug("S3-cosine-periodic-after-total", "schedules", (COSINE_END, COSINE), mistake="schedules.cosine_no_clamp"),
+    bug("S4-cosine-min-lr-added", "schedules", (COSINE, COSINE.replace("(base_lr - min_lr) *", "base_lr *")), mistake="schedules.cosine_min_lr_added"),
     bug("S5-cosine-total-minus-one", "schedules", (COSINE, COSINE.replace("step / total_steps", "step / (total_steps - 1)"))),
-    bug("S6-warmup-off-by-one", "schedules", (WARMUP, WARMUP.replace("base_lr * step /", "base_lr * (step + 1) /"))),
-    bug("S7-warmup-cosine-not-shifted", "schedules", (WARMUP_COSINE, "    return cosine_lr(step, base_lr, total_steps, min_lr)\n")),
-    bug("S8-warmup-cosine-over-total", "schedules", (WARMUP_COSINE, WARMUP_COSINE.replace("total_steps - warmup_steps", "total_steps"))),
+    bug("S6-warmup-off-by-one", "schedules", (WARMUP, WARMUP.replace("base_lr * step /", "base_lr * (step + 1) /")), mistake="schedules.warmup_off_by_one"),
+    bug("S7-warmup-cosine-not-shifted", "schedules", (WARMUP_COSINE, "    return cosine_lr(step, base_lr, total_steps, min_lr)\n"), mistake="schedules.warmup_cosine_not_shifted"),
+    bug("S8-warmup-cosine-over-total", "schedules", (WARMUP_COSINE, WARMUP_COSINE.replace("total_steps - warmup_steps", "total_steps")), mistake="schedules.warmup_cosine_over_total"),
     bug("S9-warmup-divides-by-zero", "schedules", (WARMUP,
         "    progress = step / warmup_steps\n    if progress < 1:\n        return base_lr * progress\n")),
     bug("S10-warmup-from-min-lr", "schedules", (WARMUP, WARMUP.replace(
-        "base_lr * step / warmup_steps", "min_lr + (base_lr - min_lr) * step / warmup_steps"))),
+        "base_lr * step / warmup_steps", "min_lr + (base_lr - min_lr) * step / warmup_steps")), mistake="schedules.warmup_from_min_lr"),
     # [clipping]
     bug("C1-per-tensor", "clipping", (CLIP_COEF + CLIP_RETURN,
         "    coefs = [torch.clamp(max_norm / (torch.linalg.vector_norm(g) + 1e-6), max=1.0) for g in grads]\n"
-        "    return [g * c for g, c in zip(grads, coefs)], total_norm\n")),
-    bug("C2-no-clamp", "clipping", (CLIP_COEF, "    coef = max_norm / (total_norm + 1e-6)\n")),
-    bug("C3-no-eps", "clipping", (CLIP_COEF, CLIP_COEF.replace("(total_norm + 1e-6)", "total_norm"))),
+        "    return [g * c for g, c in zip(grads, coefs)], total_norm\n"), mistake="clipping.per_tensor"),
+    bug("C2-no-clamp", "clipping", (CLIP_COEF, "    coef = max_norm / (total_norm + 1e-6)\n"), mistake="clipping.not_clamped"),
+    bug("C3-no-eps", "clipping", (CLIP_COEF, CLIP_COEF.replace("(total_norm + 1e-6)", "total_norm")), mistake="clipping.no_eps"),
     bug("C4-only-above-the-threshold", "clipping", (CLIP_COEF + CLIP_RETURN,
         "    if total_norm <= max_norm:\n        return list(grads), total_norm\n"
         "    return [g * (max_norm / (total_norm + 1e-6)) for g in grads], total_norm\n")),
     bug("C5-sum-of-norms", "clipping", (CLIP_NORM,
-        "    total_norm = torch.stack([torch.linalg.vector_norm(g) for g in grads]).sum()\n")),
+        "    total_norm = torch.stack([torch.linalg.vector_norm(g) for g in grads]).sum()\n"), mistake="clipping.sum_of_norms"),
     bug("C6-returns-clipped-norm", "clipping", (CLIP_RETURN,
         "    clipped = [g * coef for g in grads]\n"
-        "    return clipped, torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in clipped]))\n")),
+        "    return clipped, torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in clipped]))\n"), mistake="clipping.clipped_norm_returned"),
     bug("C7-squared-norm", "clipping", (CLIP_NORM,
-        "    total_norm = torch.stack([torch.linalg.vector_norm(g) for g in grads]).pow(2).sum()\n")),
+        "    total_norm = torch.stack([torch.linalg.vector_norm(g) for g in grads]).pow(2).sum()\n"), mistake="clipping.squared_norm"),
     # [adagrad]
-    bug("G1-eps-inside-sqrt", "adagrad", (ADAGRAD, ADAGRAD.replace("(sum_sq.sqrt() + eps)", "(sum_sq + eps).sqrt()"))),
-    bug("G2-old-sum", "adagrad", (ADAGRAD, "".join(reversed(ADAGRAD.splitlines(keepends=True))))),
-    bug("G3-no-sqrt", "adagrad", (ADAGRAD, ADAGRAD.replace("sum_sq.sqrt()", "sum_sq"))),
-    bug("G4-decaying-average", "adagrad", (ADAGRAD, ADAGRAD.replace("sum_sq + grad * grad", "0.99 * sum_sq + 0.01 * grad * grad"))),
-    bug("G5-no-eps", "adagrad", (ADAGRAD, ADAGRAD.replace("(sum_sq.sqrt() + eps)", "sum_sq.sqrt()"))),
-    bug("G6-abs-grad", "adagrad", (ADAGRAD, ADAGRAD.replace("grad * grad", "grad.abs()"))),
+    bug("G1-eps-inside-sqrt", "adagrad", (ADAGRAD, ADAGRAD.replace("(sum_sq.sqrt() + eps)", "(sum_sq + eps).sqrt()")), mistake="adagrad.eps_inside"),
+    bug("G2-old-sum", "adagrad", (ADAGRAD, "".join(reversed(ADAGRAD.splitlines(keepends=True)))), mistake="adagrad.old_sum"),
+    bug("G3-no-sqrt", "adagrad", (ADAGRAD, ADAGRAD.replace("sum_sq.sqrt()", "sum_sq")), mistake="adagrad.no_sqrt"),
+    bug("G4-decaying-average", "adagrad", (ADAGRAD, ADAGRAD.replace("sum_sq + grad * grad", "0.99 * sum_sq + 0.01 * grad * grad")), mistake="adagrad.rmsprop"),
+    bug("G5-no-eps", "adagrad", (ADAGRAD, ADAGRAD.replace("(sum_sq.sqrt() + eps)", "sum_sq.sqrt()")), mistake="adagrad.no_eps"),
+    bug("G6-abs-grad", "adagrad", (ADAGRAD, ADAGRAD.replace("grad * grad", "grad.abs()")), mistake="adagrad.abs_grad"),
     # [nesterov]
-    bug("N1-lookahead-dropped", "nesterov", (NESTEROV, NESTEROV.replace("(grad + momentum * buf)", "buf"))),
-    bug("N2-old-buffer", "nesterov", (NESTEROV, "".join(reversed(NESTEROV.splitlines(keepends=True))))),
-    bug("N3-ema-buffer", "nesterov", (NESTEROV, NESTEROV.replace("momentum * buf + grad", "momentum * buf + (1 - momentum) * grad"))),
-    bug("N4-sign-error", "nesterov", (NESTEROV, NESTEROV.replace("param - lr", "param + lr"))),
-    bug("N5-sutskever-velocity", "nesterov", (NESTEROV,
-        "    buf = momentum * buf - lr * grad\n    param = param + momentum * buf - lr * grad\n")),
+    bug("N1-lookahead-dropped", "nesterov", (NESTEROV, NESTEROV.replace("(grad + momentum * buf)", "buf")), mistake="nesterov.plain_momentum"),
+    bug("N2-old-buffer", "nesterov", (NESTEROV, "".join(reversed(NESTEROV.splitlines(keepends=True)))), mistake="nesterov.old_buffer"),
+    bug("N3-ema-buffer", "nesterov", (NESTEROV, NESTEROV.replace("momentum * buf + grad", "momentum * buf + (1 - momentum) * grad")), mistake="nesterov.ema_buffer"),
+    bug("N4-sign-error", "nesterov", (NESTEROV, NESTEROV.replace("param - lr", "param + lr")), mistake="nesterov.sign"),
+    bug("N5-cs231n-form", "nesterov", (NESTEROV,
+        "    old = buf\n    buf = momentum * buf - lr * grad\n    param = param - momentum * old + (1 + momentum) * buf\n"), mistake="nesterov.cs231n"),
     # [l1]
     bug("P1-subgradient-one-at-zero", "l1", (L1_LOOP, "        total = total + torch.where(w >= 0, w, -w).sum()\n")),
     bug("P2-squares", "l1", (L1_LOOP, L1_LOOP.replace("w.abs()", "(w * w)"))),
@@ -175,7 +176,7 @@ BUGS: list[Variant] = [
     # experiment cells: their definitions are run, their loops are not; a graded name defined there is the one graded
     bug("X2-nesterov-redefined-by-an-experiment", "nesterov", (
         "def heavy_ball_update(param, grad, buf, lr=0.01, momentum=0.9):\n",
-        "def nesterov_update(param, grad, buf, lr=0.01, momentum=0.9):\n"), says="is the one graded"),
+        "def nesterov_update(param, grad, buf, lr=0.01, momentum=0.9):\n"), says="is the one graded", mistake="nesterov.plain_momentum"),
 ]  # fmt: skip
 
 CORRECT: list[Variant] = [
