@@ -344,9 +344,8 @@ def check_clipping_float32(impl: SimpleNamespace) -> None:
 # ---- AdaGrad and Nesterov: trajectories against torch.optim --------------------------------------------------------
 
 
-def _trajectories(
-    update: Callable, optimizer: Callable, grads: torch.Tensor, w0: torch.Tensor, state: str, kw: dict, label: str
-) -> None:
+def _trajectories(update: Callable, optimizer: Callable, grads: torch.Tensor, w0: torch.Tensor,
+                  states: tuple[str, str], kw: dict, label: str) -> None:  # fmt: skip
     """Run update and the torch optimizer on the same gradient sequence; compare (param, state) at every step."""
     p = nn.Parameter(w0.clone())
     opt = optimizer([p])
@@ -355,16 +354,16 @@ def _trajectories(
     for k, g in enumerate(grads, start=1):
         out = call_or_fail(f"{label}: step {k}", update, w.clone(), g.clone(), s.clone(), **kw)
         if not isinstance(out, (tuple, list)) or len(out) != 2:
-            raise AssertionError(f"{label}: expected (param, {state}), got {type(out).__name__}")
+            raise AssertionError(f"{label}: expected (param, {states[0]}), got {type(out).__name__}")
         w, s = (torch.as_tensor(t).detach() for t in out)
         p.grad = g.clone()
         opt.step()
         got_w.append(w)
         got_s.append(s)
         want_w.append(p.detach().clone())
-        want_s.append(opt.state[p]["sum" if state == "sum_sq" else "momentum_buffer"].clone())
+        want_s.append(opt.state[p][states[1]].clone())
     tol = _tol(w0.dtype)
-    assert_close_steps(torch.stack(got_s), torch.stack(want_s), tol, f"{label}: {state}", "torch.optim")
+    assert_close_steps(torch.stack(got_s), torch.stack(want_s), tol, f"{label}: {states[0]}", "torch.optim")
     assert_close_steps(torch.stack(got_w), torch.stack(want_w), tol, f"{label}: param", "torch.optim")
 
 
@@ -383,49 +382,50 @@ def _gradient_runs(dtype: torch.dtype, tiny: bool) -> Iterator[tuple[str, torch.
     yield "constant gradient", torch.zeros(4, dtype=dtype), torch.tensor([1.0, -0.5, 1e-3, 0.0], dtype=dtype).expand(80, 4)
 
 
-ADAGRAD_HP = [{}, {"lr": 0.5}, {"lr": 0.1, "eps": 1e-6}]
-NESTEROV_HP = [{}, {"lr": 0.1, "momentum": 0.5}, {"lr": 0.05, "momentum": 0.99}, {"lr": 0.2, "momentum": 0.3}]
+# Each update function: its torch optimizer with SPEC's defaults, its state as the function names it and as torch
+# does, and the hyper-parameters it is run with ({} = the defaults, called without keywords).
+UPDATES = {
+    "adagrad_update": (lambda params, **hp: Adagrad(params, **{"lr": 0.01, "eps": 1e-10, **hp}), ("sum_sq", "sum"),
+                       [{}, {"lr": 0.5}, {"lr": 0.1, "eps": 1e-6}]),
+    "nesterov_update": (lambda params, **hp: SGD(params, nesterov=True, **{"lr": 0.01, "momentum": 0.9, **hp}),
+                        ("buf", "momentum_buffer"),
+                        [{}, {"lr": 0.1, "momentum": 0.5}, {"lr": 0.05, "momentum": 0.99}, {"lr": 0.2, "momentum": 0.3}]),
+}  # fmt: skip
 
 
-def _adagrad(impl: SimpleNamespace, dtype: torch.dtype, tiny: bool) -> None:
-    for hp in ADAGRAD_HP:
+def _update_runs(impl: SimpleNamespace, name: str, dtype: torch.dtype, tiny: bool) -> None:
+    make, states, hps = UPDATES[name]
+    for hp in hps:
         for what, w0, grads in _gradient_runs(dtype, tiny):
-            optimizer = lambda params, hp=hp: Adagrad(params, **{"lr": 0.01, "eps": 1e-10, **hp})  # noqa: E731
-            _trajectories(impl.adagrad_update, optimizer, grads, w0, "sum_sq", hp, f"adagrad {hp or 'defaults'} {what}")
+            optimizer = lambda params, hp=hp: make(params, **hp)  # noqa: E731
+            _trajectories(getattr(impl, name), optimizer, grads, w0, states, hp, f"{name} {hp or 'defaults'} {what}")
 
 
 def check_adagrad(impl: SimpleNamespace) -> None:
     """80-step trajectories against torch.optim.Adagrad (float64), defaults and given lr/eps."""
-    _adagrad(impl, torch.float64, tiny=False)
+    _update_runs(impl, "adagrad_update", torch.float64, tiny=False)
 
 
 def check_adagrad_tiny_gradients(impl: SimpleNamespace) -> None:
     """Gradients of 1e-6 to 1e-12 with exact zeros, where eps's place decides the step."""
-    _adagrad(impl, torch.float64, tiny=True)
+    _update_runs(impl, "adagrad_update", torch.float64, tiny=True)
 
 
 def check_adagrad_float32(impl: SimpleNamespace) -> None:
-    _adagrad(impl, torch.float32, tiny=False)
-
-
-def _nesterov(impl: SimpleNamespace, dtype: torch.dtype, tiny: bool) -> None:
-    for hp in NESTEROV_HP:
-        for what, w0, grads in _gradient_runs(dtype, tiny):
-            optimizer = lambda params, hp=hp: SGD(params, nesterov=True, **{"lr": 0.01, "momentum": 0.9, **hp})  # noqa: E731
-            _trajectories(impl.nesterov_update, optimizer, grads, w0, "buf", hp, f"nesterov {hp or 'defaults'} {what}")
+    _update_runs(impl, "adagrad_update", torch.float32, tiny=False)
 
 
 def check_nesterov(impl: SimpleNamespace) -> None:
-    """80-step trajectories against torch.optim.SGD(nesterov=True) (float64), momentum 0 to 0.99."""
-    _nesterov(impl, torch.float64, tiny=False)
+    """80-step trajectories against torch.optim.SGD(nesterov=True) (float64), momentum 0.3 to 0.99."""
+    _update_runs(impl, "nesterov_update", torch.float64, tiny=False)
 
 
 def check_nesterov_tiny_gradients(impl: SimpleNamespace) -> None:
-    _nesterov(impl, torch.float64, tiny=True)
+    _update_runs(impl, "nesterov_update", torch.float64, tiny=True)
 
 
 def check_nesterov_float32(impl: SimpleNamespace) -> None:
-    _nesterov(impl, torch.float32, tiny=False)
+    _update_runs(impl, "nesterov_update", torch.float32, tiny=False)
 
 
 # ---- L1 --------------------------------------------------------------------------------------------------------------
