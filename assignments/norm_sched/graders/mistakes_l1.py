@@ -6,7 +6,8 @@ Both functions get tensors the grader drew (``tensors`` in ../probes/updates.py,
 - l1_penalty: lam * sum |w| to rtol 1e-5 (float32 sums of 6,000 entries drift ~1e-6); autograd's gradient lam *
   sign(w) to rtol 1e-6, and exactly 0 where w = 0 (torch's abs, sign * w, vector_norm(ord=1) all give 0 there);
 - prox_l1: sign(w) * max(|w| - threshold, 0) to rtol 1e-12 (float64) or 1e-6 (float32), and exactly 0 wherever
-  |w| <= threshold (the shrink-then-select, torch.where and w * clamp(1 - t / |w|, 0) forms all give exact zeros).
+  |w| <= threshold (the clamp, torch.where and relu forms all give exact zeros; w * clamp(1 - t / |w|, 0) gives NaN at
+  w = 0 with threshold 0, and fails).
 
 A wrong result is compared with what each usual mistake gives on the same values, and named when it matches.
 """
