@@ -119,9 +119,13 @@ def _l1_gradient(case, env):
     return seen
 
 
-def _images_back(x, out):
-    """Whether out is a tensor of x's shape and dtype."""
-    return isinstance(out, torch.Tensor) and tuple(out.shape) == tuple(x.shape) and out.dtype == x.dtype
+def _augmented(case, env, fn, argument):
+    """The case's images, what fn returned for them (with a generator seeded by the case), and whether it is a tensor
+    of the images' shape and dtype."""
+    x = _tensor(case["images"])
+    out = env[fn](x.clone(), argument, generator=torch.Generator().manual_seed(case["seed"]))
+    fits = isinstance(out, torch.Tensor) and tuple(out.shape) == tuple(x.shape)
+    return x, out, fits, {"returns a tensor of the images' shape and dtype": fits and out.dtype == x.dtype}
 
 
 def _moved(x, dy, dx, wrap=False):
@@ -145,10 +149,9 @@ def _matched(x, out, reach, wrap=False):
 
 
 def _shift(case, env):
-    x, s = _tensor(case["images"]), case["max_shift"]
-    out = env["random_shift"](x.clone(), s, generator=torch.Generator().manual_seed(case["seed"]))
-    seen = {"returns a tensor of the images' shape and dtype": _images_back(x, out)}
-    if not isinstance(out, torch.Tensor) or tuple(out.shape) != tuple(x.shape):
+    s = case["max_shift"]
+    x, out, fits, seen = _augmented(case, env, "random_shift", s)
+    if not fits:
         return seen
     out = out.detach().to(x.dtype)
     ok = _matched(x, out, s)
@@ -161,10 +164,9 @@ def _shift(case, env):
 
 
 def _noise(case, env):
-    x, std = _tensor(case["images"]), case["std"]
-    out = env["add_noise"](x.clone(), std, generator=torch.Generator().manual_seed(case["seed"]))
-    seen = {"returns a tensor of the images' shape and dtype": _images_back(x, out)}
-    if not isinstance(out, torch.Tensor) or tuple(out.shape) != tuple(x.shape):
+    std = case["std"]
+    x, out, fits, seen = _augmented(case, env, "add_noise", std)
+    if not fits:
         return seen
     noise = (out.detach().double() - x.double()).flatten()
     n, mean, sd = noise.numel(), noise.mean().item(), noise.std(unbiased=False).item()

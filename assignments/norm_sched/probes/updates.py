@@ -8,6 +8,7 @@ graders from the inputs this module made, never from what the worker says it use
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,18 @@ def _error(op: Op, label: str) -> str | None:
     return f"{label} {op.error.replace('your code raised', 'raised', 1)}"
 
 
+def _outcome(op: Op, label: str, read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """What `read` makes of the op's outcome, or {"error": sentence} when the call failed or returned what cannot be
+    read: one case's failure never stops the others."""
+    try:
+        error = _error(op, label)
+        if error:
+            raise StudentError(error)
+        return read()
+    except StudentError as exc:
+        return {"error": str(exc)}
+
+
 def _number(value: Observation, what: str) -> float:
     number = value.as_number()
     if isinstance(number, str):
@@ -93,27 +106,22 @@ def clip_cases(target: Target, cases: list[dict[str, Any]]) -> dict[str, Any]:
     results = []
     for case, grads, max_norm, op in planned:
         label = f"clip_grad_norm({len(grads)} {case['dtype']} tensors, max_norm={max_norm:g})"
-        found: dict[str, Any] = {"max_norm": max_norm}
-        try:
-            error = _error(op, label)
-            if error:
-                raise StudentError(error)
-            out = op.value()
-            if out.kind not in ("tuple", "list") or out.facts["length"] != 2:
-                raise StudentError(f"{label} returned {out.describe()}, expected the tuple (clipped, total_norm)")
-            clipped, total = out.items(f"what {label} returned", 2)
-            if clipped.kind not in ("tuple", "list") or clipped.facts["length"] != len(grads):
-                raise StudentError(
-                    f"{label}: clipped is {clipped.describe()}, expected a list of {len(grads)} tensors, one per gradient"
-                )
-            items = clipped.items(f"the clipped gradients {label} returned", len(grads))
-            found["clipped"] = [_array(v, f"clipped[{k}] of {label}", g.shape) for k, (v, g) in enumerate(zip(items, grads))]
-            found["dtypes"] = [v.dtype for v in items]
-            found["total_norm"] = _number(total, f"the total_norm {label} returned")
-        except StudentError as exc:
-            found = {"max_norm": max_norm, "error": str(exc)}
-        results.append(found)
+        found = _outcome(op, label, lambda op=op, label=label, grads=grads: _clip_read(op, label, grads))
+        results.append({"max_norm": max_norm, **found})
     return {"cases": results}
+
+
+def _clip_read(op: Op, label: str, grads: list[np.ndarray]) -> dict[str, Any]:
+    out = op.value()
+    if out.kind not in ("tuple", "list") or out.facts["length"] != 2:
+        raise StudentError(f"{label} returned {out.describe()}, expected the tuple (clipped, total_norm)")
+    clipped, total = out.items(f"what {label} returned", 2)
+    if clipped.kind not in ("tuple", "list") or clipped.facts["length"] != len(grads):
+        raise StudentError(f"{label}: clipped is {clipped.describe()}, expected a list of {len(grads)} tensors, one per "
+                           "gradient")  # fmt: skip
+    items = clipped.items(f"the clipped gradients {label} returned", len(grads))
+    return {"clipped": [_array(v, f"clipped[{k}] of {label}", g.shape) for k, (v, g) in enumerate(zip(items, grads))],
+            "dtypes": [v.dtype for v in items], "total_norm": _number(total, f"the total_norm {label} returned")}  # fmt: skip
 
 
 @probe
@@ -133,13 +141,7 @@ def l1_penalty_cases(target: Target, cases: list[dict[str, Any]]) -> dict[str, A
     results = []
     for case, params, op in planned:
         label = f"l1_penalty({len(params)} {case['dtype']} tensors, lam={case['lam']})"
-        try:
-            error = _error(op, label)
-            if error:
-                raise StudentError(error)
-            results.append(_l1_read(op, label))
-        except StudentError as exc:
-            results.append({"error": str(exc)})
+        results.append(_outcome(op, label, lambda op=op, label=label: _l1_read(op, label)))
     return {"cases": results}
 
 
@@ -172,12 +174,6 @@ def prox_cases(target: Target, cases: list[dict[str, Any]]) -> dict[str, Any]:
     results = []
     for case, w, op in planned:
         label = f"prox_l1({case['dtype']} tensor of shape {tuple(w.shape)}, threshold={case['threshold']})"
-        try:
-            error = _error(op, label)
-            if error:
-                raise StudentError(error)
-            value = op.value()
-            results.append({"out": _array(value, f"what {label} returned", w.shape), "dtype": value.dtype})
-        except StudentError as exc:
-            results.append({"error": str(exc)})
+        results.append(_outcome(op, label, lambda op=op, label=label, w=w: {
+            "out": _array(op.value(), f"what {label} returned", w.shape), "dtype": op.value().dtype}))
     return {"cases": results}
