@@ -174,7 +174,8 @@ def _noise(case, env):
     seen["the noise has standard deviation std (within 6 standard errors)"] = abs(sd - std) <= 6 * std / sqrt(2 * n)
     if not all(seen.values()):
         seen["_why"] = f"The noise has mean {mean:.3g} and standard deviation {sd:.3g}, for std={std}" + (
-            ": it is scaled by std**2 (the variance) instead of std" if abs(sd - std**2) <= 0.05 * std**2 else "")
+            ": it is scaled by std**2 (the variance) instead of std" if abs(sd - std**2) <= 0.05 * std**2
+            and abs(mean) <= 6 * std**2 / sqrt(n) else "")
     return seen
 
 

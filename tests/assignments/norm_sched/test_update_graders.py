@@ -149,6 +149,10 @@ FORMULA_BUGS = {
         def add_noise(images, std, generator=None):
             return images + std ** 2 * torch.randn(images.shape, generator=generator, dtype=images.dtype)
     """, "augment.noise_variance"),
+    "uniform noise": ("augment", """
+        def add_noise(images, std, generator=None):
+            return images + std * torch.rand(images.shape, generator=generator, dtype=images.dtype)
+    """, "augment.noise_uniform"),
     "noise pattern shared by the images": ("augment", """
         def add_noise(images, std, generator=None):
             return images + std * torch.randn(images.shape[1:], generator=generator, dtype=images.dtype)
