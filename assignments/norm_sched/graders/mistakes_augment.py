@@ -144,6 +144,8 @@ def check_noise(student: ProbeCache, cases: list[dict[str, Any]]) -> None:
         _kept_dtype(what, case, result["dtype"])
         noise, std = result["noise"], case["std"]
         n = noise.size
+        if not np.isfinite(noise).all():
+            _fail(f"{what}: {int((~np.isfinite(noise)).sum())} of {n} output pixels are NaN or infinite")
         mean, sd = float(noise.mean()), float(noise.std())
         within = float(noise.reshape(noise.shape[0], -1).std(axis=1).mean())
         flat = noise.reshape(noise.shape[0], -1) - mean

@@ -151,8 +151,8 @@ def generator_use(target: Target, function: str, seed: int) -> dict[str, Any]:
     except StudentError as exc:
         return {"error": str(exc)}
     return {
-        "same_seed": bool(np.array_equal(out["first"], out["again"])),
-        "other_seed": not np.array_equal(out["first"], out["other"]),
-        "successive": not np.array_equal(out["kept1"], out["kept2"]),
+        "same_seed": bool(np.array_equal(out["first"], out["again"], equal_nan=True)),
+        "other_seed": not np.array_equal(out["first"], out["other"], equal_nan=True),
+        "successive": not np.array_equal(out["kept1"], out["kept2"], equal_nan=True),
         "none_ok": True,
     }
