@@ -33,6 +33,7 @@ SHIFT = [
     shift_case([50, 6, 9], 2, 912),
     shift_case([40, 5, 5], 5, 913),  # offsets up to the image's size: some images move out entirely (all 0)
     shift_case([30, 8, 8], 1, 914, "float64"),
+    shift_case([20, 5, 5], 7, 915),  # max_shift larger than the image: an offset beyond it leaves the image all 0
 ]
 DISTRIBUTION = [shift_case([4000, 8, 8], 2, 921), shift_case([3000, 10, 7], 3, 922, "float64")]
 NOISE = [noise_case([500, 8, 8], 0.1, 931, "float64"), noise_case([200, 16, 16], 2.0, 932), noise_case([300, 4, 4], 0.5, 933)]
