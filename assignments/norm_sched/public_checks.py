@@ -55,6 +55,9 @@ def _bn_training(case, env):
     clip_grad_norm; then, in eval mode, test images one at a time and all at once must give the same outputs."""
     from sklearn.datasets import load_digits
 
+    for name in ("warmup_cosine_lr", "clip_grad_norm"):
+        if name not in env:
+            raise NameError(f"{name} is not defined; run the cell that defines it first")
     digits = load_digits()
     g = torch.Generator().manual_seed(case["seed"])
     X = torch.tensor(digits.data / 16.0, dtype=torch.float32)
