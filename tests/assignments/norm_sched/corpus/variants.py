@@ -89,7 +89,7 @@ BUGS: list[Variant] = [
     bug("B12-backward-gamma-dropped", "batchnorm", ("    dx_hat = grad_out * gamma\n", "    dx_hat = grad_out\n"), mistake="batchnorm.backward_without_gamma"),
     # [batchnorm]: the module
     bug("B13-module-always-training", "batchnorm", (BN_MODULE_CALL, BN_MODULE_CALL.replace("self.training,", "True,")),
-        also=("training",), mistake="batchnorm.module_ignores_eval"),
+        also=("training",), mistake="batchnorm.eval_batch_statistics"),
     bug("B14-module-never-updates-buffers", "batchnorm", (BN_COPY_BACK, ""), also=("training",), mistake="batchnorm.module_running_not_stored"),
     bug("B15-module-lecture-default-momentum", "batchnorm", (
         "    def __init__(self, num_features, eps=1e-5, momentum=0.1):\n",
@@ -110,8 +110,8 @@ BUGS: list[Variant] = [
     bug("S4-cosine-min-lr-added", "schedules", (COSINE, COSINE.replace("(base_lr - min_lr) *", "base_lr *")), mistake="schedules.cosine_min_lr_added"),
     bug("S5-cosine-total-minus-one", "schedules", (COSINE, COSINE.replace("step / total_steps", "step / (total_steps - 1)"))),
     bug("S6-warmup-off-by-one", "schedules", (WARMUP, WARMUP.replace("base_lr * step /", "base_lr * (step + 1) /")), mistake="schedules.warmup_off_by_one"),
-    bug("S7-warmup-cosine-not-shifted", "schedules", (WARMUP_COSINE, "    return cosine_lr(step, base_lr, total_steps, min_lr)\n"), mistake="schedules.warmup_cosine_not_shifted"),
-    bug("S8-warmup-cosine-over-total", "schedules", (WARMUP_COSINE, WARMUP_COSINE.replace("total_steps - warmup_steps", "total_steps")), mistake="schedules.warmup_cosine_over_total"),
+    bug("S7-warmup-cosine-unshifted-over-total", "schedules", (WARMUP_COSINE, "    return cosine_lr(step, base_lr, total_steps, min_lr)\n"), mistake="schedules.warmup_cosine_over_total"),
+    bug("S8-warmup-cosine-shifted-over-total", "schedules", (WARMUP_COSINE, WARMUP_COSINE.replace("total_steps - warmup_steps", "total_steps"))),
     bug("S9-warmup-divides-by-zero", "schedules", (WARMUP,
         "    progress = step / warmup_steps\n    if progress < 1:\n        return base_lr * progress\n")),
     bug("S10-warmup-from-min-lr", "schedules", (WARMUP, WARMUP.replace(
@@ -141,7 +141,7 @@ BUGS: list[Variant] = [
     bug("G6-abs-grad", "adagrad", (ADAGRAD, ADAGRAD.replace("grad * grad", "grad.abs()")), mistake="adagrad.abs_grad"),
     # [nesterov]
     bug("N1-lookahead-dropped", "nesterov", (NESTEROV, NESTEROV.replace("(grad + momentum * buf)", "buf")), mistake="nesterov.plain_momentum"),
-    bug("N2-old-buffer", "nesterov", (NESTEROV, "".join(reversed(NESTEROV.splitlines(keepends=True)))), mistake="nesterov.old_buffer"),
+    bug("N2-old-buffer", "nesterov", (NESTEROV, "".join(reversed(NESTEROV.splitlines(keepends=True)))), mistake="nesterov.plain_momentum"),
     bug("N3-ema-buffer", "nesterov", (NESTEROV, NESTEROV.replace("momentum * buf + grad", "momentum * buf + (1 - momentum) * grad")), mistake="nesterov.ema_buffer"),
     bug("N4-sign-error", "nesterov", (NESTEROV, NESTEROV.replace("param - lr", "param + lr")), mistake="nesterov.sign"),
     bug("N5-cs231n-form", "nesterov", (NESTEROV,
