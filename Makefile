@@ -14,10 +14,16 @@ $(BIN)/autograder: pyproject.toml
 
 setup: $(BIN)/autograder
 
-# Regenerate the notebooks, run both in a real Jupyter kernel, then grade them: full marks and zero.
+ASSIGNMENTS := optim_reg norm_sched
+
+# Regenerate every assignment's notebooks and run them in a real Jupyter kernel, then grade each assignment's
+# solution and template: full marks and zero, into dist/demo/<assignment>/.
 demo: setup
 	$(BIN)/autograder build --verify
-	$(BIN)/autograder grade solutions/optim_reg.ipynb student_template/optim_reg.ipynb --assignment optim_reg --out dist/demo
+	for name in $(ASSIGNMENTS); do \
+		$(BIN)/autograder grade solutions/$$name.ipynb student_template/$$name.ipynb --assignment $$name \
+			--out dist/demo/$$name || exit 1; \
+	done
 
 test: setup
 	$(BIN)/python -m pytest

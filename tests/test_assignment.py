@@ -20,6 +20,18 @@ def test_optim_reg_questions_points_and_titles_come_from_its_graders_and_noteboo
     assert optim_reg.source == optim_reg.folder / "notebook.md" and optim_reg.reference_module == "solutions.optim_reg"
 
 
+def test_norm_sched_questions_points_and_titles_come_from_its_graders_and_notebook():
+    norm_sched = load("norm_sched")
+    table = {q.id: (q.title, q.points) for q in norm_sched.question_table()}
+    assert list(table) == list(norm_sched.questions)
+    assert {q: points for q, (_, points) in table.items()} == {
+        "batchnorm": 20, "layernorm": 8, "schedules": 12, "clipping": 10, "adagrad": 8, "nesterov": 8, "l1": 10,
+        "augment": 12, "training": 12,
+    }  # fmt: skip
+    assert table["batchnorm"][0] == "Batch normalization" and table["training"][0] == "Putting it together"
+    assert norm_sched.reference_module == "solutions.norm_sched"
+
+
 def test_a_course_root_adds_its_assignments_without_touching_this_one():
     toy = choose("toy", FIXTURE)
     assert toy.root == FIXTURE.resolve() and toy.reference_path == FIXTURE.resolve() / "solutions/toy.py"
@@ -30,9 +42,10 @@ def test_a_course_root_adds_its_assignments_without_touching_this_one():
 
 def test_a_missing_or_unknown_name_lists_the_choices():
     choose("toy", FIXTURE)
-    with pytest.raises(AssignmentError, match="Say which assignment with --assignment: the choices are optim_reg, toy"):
+    choices = "the choices are norm_sched, optim_reg, toy"
+    with pytest.raises(AssignmentError, match=f"Say which assignment with --assignment: {choices}"):
         choose(None)
-    with pytest.raises(AssignmentError, match="There is no assignment 'norm'; the choices are optim_reg, toy"):
+    with pytest.raises(AssignmentError, match=f"There is no assignment 'norm'; {choices}"):
         choose("norm")
 
 

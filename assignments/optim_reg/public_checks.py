@@ -1,33 +1,12 @@
-# The checks of this notebook's own kinds of case: update functions run for a few steps, initializers and dropout
+# The checks of this notebook's own kinds of case: initializers and dropout
 # judged by their statistics (6 standard errors, fixed seeds), the Dropout module, early stopping and the training run.
 from math import isfinite, sqrt
 
 import torch
 
-from autograder.authoring.public_checks import NEEDS, OBSERVERS, _numbers, _tensor  # in the notebook: the code just above
+from autograder.authoring.public_checks import NEEDS, OBSERVERS, _tensor  # in the notebook: the code just above
 
 Z = 6.0  # a statistic passes within 6 standard errors: a correct implementation fails with probability < 1e-8
-
-
-def _update_run(case, env):
-    """An update function run step after step, fed back the param and state it returned (as the notebook's
-    ManualOptimizer does): what it returned at each step, by name."""
-    fn, names = env[case["fn"]], case["returns"]
-    param, state = _tensor(case["param"]), [_tensor(s) for s in case["state"]]
-    seen = {}
-    for step, grad in enumerate(case["grads"]):
-        extra = [case["t0"] + step] if "t0" in case else []
-        out = fn(param.clone(), _tensor(grad), *(s.clone() for s in state), *extra, **case.get("hyper", {}))
-        when = f" at step {step + 1}" if len(case["grads"]) > 1 else ""
-        if not isinstance(out, (tuple, list)) or len(out) != len(names):
-            seen[f"what it returned{when}"] = f"{type(out).__name__} of {len(out) if isinstance(out, (tuple, list)) else 1}"
-            return seen
-        for name, value in zip(names, out):
-            seen[f"the {name} it returned{when}"] = _numbers(value)
-        if not all(isinstance(v, torch.Tensor) for v in out):
-            return seen
-        param, *state = (v.detach().to(param.dtype) for v in out)
-    return seen
 
 
 def _moments(x):
@@ -207,6 +186,6 @@ def _trained(case, env):
     }
 
 
-OBSERVERS.update(update_run=_update_run, init_draws=_init_draws, dropout=_dropout, dropout_module=_dropout_module,
+OBSERVERS.update(init_draws=_init_draws, dropout=_dropout, dropout_module=_dropout_module,
                  early_stopping=_early_stopping, restore=_restore, trained=_trained)  # fmt: skip
 NEEDS.update(dropout="dropout_forward", dropout_module="Dropout", early_stopping="EarlyStopping", restore="EarlyStopping")

@@ -108,9 +108,30 @@ def _new_tensor(case, env):
     return {"returns a torch.Tensor": True, "shape": list(out.shape), "dtype": str(out.dtype)}
 
 
+def _update_run(case, env):
+    """An update function run step after step, fed back the param and state it returned (as an optimizer loop
+    does): what it returned at each step, by name."""
+    fn, names = env[case["fn"]], case["returns"]
+    param, state = _tensor(case["param"]), [_tensor(s) for s in case["state"]]
+    seen = {}
+    for step, grad in enumerate(case["grads"]):
+        extra = [case["t0"] + step] if "t0" in case else []
+        out = fn(param.clone(), _tensor(grad), *(s.clone() for s in state), *extra, **case.get("hyper", {}))
+        when = f" at step {step + 1}" if len(case["grads"]) > 1 else ""
+        if not isinstance(out, (tuple, list)) or len(out) != len(names):
+            seen[f"what it returned{when}"] = f"{type(out).__name__} of {len(out) if isinstance(out, (tuple, list)) else 1}"
+            return seen
+        for name, value in zip(names, out):
+            seen[f"the {name} it returned{when}"] = _numbers(value)
+        if not all(isinstance(v, torch.Tensor) for v in out):
+            return seen
+        param, *state = (v.detach().to(param.dtype) for v in out)
+    return seen
+
+
 # How each kind of case is observed, and the name a kind needs defined (a "call" case names its function itself).
 # An assignment's own public_checks.py, appended to this code in its notebook, adds its kinds to both.
-OBSERVERS = {"call": _call, "new_tensor": _new_tensor}
+OBSERVERS = {"call": _call, "new_tensor": _new_tensor, "update_run": _update_run}
 NEEDS = {}
 
 

@@ -21,10 +21,10 @@ def assert_close(got: np.ndarray, want: np.ndarray, rtol: float, atol: float, wh
     bad = err > allowed
     if bad.any():
         index = np.unravel_index(int(np.argmax(np.where(bad, err / np.maximum(allowed, 1e-300), 0))), err.shape)
-        rel = float(err[index] / max(abs(float(w[index])), 1e-300))
+        worst = (f"absolute error {float(err[index]):.2g}" if w[index] == 0
+                 else f"relative error {float(err[index] / abs(float(w[index]))):.2g}")  # fmt: skip
         raise AssertionError(
             f"{what}: {int(bad.sum())} of {err.size} values differ from the expected result "
-            f"(worst at index {tuple(int(i) for i in index)}: relative error {rel:.2g}; tolerance rtol={rtol:g}, "
-            f"atol={atol:g})"
+            f"(worst at index {tuple(int(i) for i in index)}: {worst}; tolerance rtol={rtol:g}, atol={atol:g})"
         )
 

@@ -20,7 +20,7 @@ def grade(*args: str) -> subprocess.CompletedProcess:
 
 def test_solution_gets_full_marks_and_template_zero(tmp_path):
     run = grade(str(ROOT / "solutions/optim_reg.ipynb"), str(ROOT / "student_template/optim_reg.ipynb"),
-                "--out", str(tmp_path))  # fmt: skip
+                "--out", str(tmp_path), "--assignment", "optim_reg")  # fmt: skip
     assert run.returncode == 0, run.stderr
     rows = read_grades(tmp_path)
     assert set(rows) == {"Points Possible", "solutions-optim_reg", "student_template-optim_reg"}
@@ -48,7 +48,7 @@ def test_a_broken_batch_finishes_and_each_result_says_what_happened(tmp_path):
     nbformat.write(looping, batch / "looping.ipynb")
     nbformat.write(crashing, batch / "crashing.ipynb")
     nbformat.write(snooping, batch / "snooping.ipynb")
-    run = grade(str(batch), "--out", str(tmp_path / "out"), "--cell-timeout", "2")
+    run = grade(str(batch), "--out", str(tmp_path / "out"), "--cell-timeout", "2", "--assignment", "optim_reg")
     assert run.returncode == 0, run.stderr
     results = {p.parent.name: json.loads(p.read_text()) for p in (tmp_path / "out").glob("*/results.json")}
     assert results["broken"]["score"] == 0 and "not valid JSON" in results["broken"]["output"]
@@ -58,5 +58,5 @@ def test_a_broken_batch_finishes_and_each_result_says_what_happened(tmp_path):
 
 
 def test_missing_paths_are_a_usage_error(tmp_path):
-    run = grade(str(tmp_path / "nope.ipynb"), "--out", str(tmp_path / "out"))
+    run = grade(str(tmp_path / "nope.ipynb"), "--out", str(tmp_path / "out"), "--assignment", "optim_reg")
     assert run.returncode == 2 and "does not exist" in run.stderr

@@ -53,7 +53,8 @@ def course(tmp_path_factory):
     (base / "canvas.zip").write_bytes(zipped(CANVAS))
     inputs = [str(base / "gradescope.zip"), str(base / "canvas.zip")]
     roster = str(write_roster(base / "roster.csv"))
-    runs = [grade(*inputs, "--out", str(base / out), "--roster", roster, "--jobs", "2") for out in ("first", "second")]
+    runs = [grade(*inputs, "--out", str(base / out), "--roster", roster, "--jobs", "2", "--assignment", "optim_reg")
+            for out in ("first", "second")]
     return base, inputs, roster, runs
 
 
@@ -154,7 +155,7 @@ def test_a_regrade_changes_only_its_question(course):
 
 def test_regrading_needs_an_earlier_grade_and_a_known_question(course, tmp_path):
     _, inputs, _, _ = course
-    run = grade(*inputs, "--out", str(tmp_path / "new"), "--question", "adam")
+    run = grade(*inputs, "--out", str(tmp_path / "new"), "--question", "adam", "--assignment", "optim_reg")
     assert run.returncode == 2 and "grade the submissions into" in run.stderr
     run = grade(*inputs, "--out", str(course[0] / "second"), "--question", "nesterov")
     assert run.returncode == 2 and "no question nesterov; the questions are init, momentum" in run.stderr

@@ -22,7 +22,7 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "course"
 
 
 def _assignments() -> list[Assignment]:
-    return [load("optim_reg"), choose("toy", FIXTURE)]
+    return [load("optim_reg"), load("norm_sched"), choose("toy", FIXTURE)]
 
 
 @pytest.mark.parametrize("assignment", _assignments(), ids=lambda a: a.name)
@@ -38,8 +38,9 @@ def test_public_tests_send_no_input_of_a_hidden_test(assignment: Assignment):
     assert not shared, f"public tests that send an input a hidden test sends too: {sorted(shared)}"
 
 
-def test_public_tests_run_before_any_hidden_test():
-    assignment = load("optim_reg")
+@pytest.mark.parametrize("name", ["optim_reg", "norm_sched"])
+def test_public_tests_run_before_any_hidden_test(name: str):
+    assignment = load(name)
     nb = nbformat.read(assignment.solution_notebook, as_version=4)
     solution = in_process([c.source for c in nb.cells if c.cell_type == "code"], assignment)
     plugin = run_plugin(assignment, solution, reference(assignment))

@@ -61,6 +61,24 @@ def test_zip_holds_the_two_scripts_at_its_root_and_the_wheel_with_graders_and_re
     assert f'"$root/source/{wheel}"' in setup and "@" not in setup and "--assignment optim_reg" in setup
 
 
+def test_the_second_assignment_s_zip_carries_it_alone_and_grades_its_solution_100_and_template_0(tmp_path):
+    norm_sched = load("norm_sched")
+    norm_zip = built_zip("gradescope", norm_sched, tmp_path / "dist")
+    assert norm_zip.parts[-3:] == ("norm_sched", "gradescope", "autograder.zip")
+    with zipfile.ZipFile(norm_zip) as archive:
+        (wheel,) = [n for n in archive.namelist() if n.endswith(".whl")]
+        assert "--assignment norm_sched" in archive.read("setup.sh").decode()
+        with archive.open(wheel) as inner, zipfile.ZipFile(inner) as installed:
+            packaged = set(installed.namelist())
+    assert {n.split("/")[1] for n in packaged if n.startswith(("assignments/", "solutions/"))} == {
+        "norm_sched", "norm_sched.py", "__init__.py"}, "the wheel carries this assignment only"  # fmt: skip
+    for notebook_path, score in ((norm_sched.solution_notebook, 100), (norm_sched.template_notebook, 0)):
+        root = make_root(tmp_path / str(score), norm_zip, {"norm_sched.ipynb": notebook_path.read_bytes()})
+        results, done = run_autograder(root)
+        assert results["score"] == score, done.stdout + done.stderr
+        assert results["extra_data"]["assignment"] == "norm_sched"
+
+
 def test_the_bundled_wheel_alone_grades_the_solution(autograder_zip, tmp_path):
     """What setup.sh installs is enough: graders, their pytest.ini and the reference all come from the wheel."""
     root = make_root(tmp_path, autograder_zip, {"optim_reg.ipynb": SOLUTION})
@@ -208,7 +226,8 @@ def test_a_single_bug_earns_the_same_points_as_autograder_grade(autograder_zip, 
     nbformat.write(notebook(variant), path)
     results, _ = run_autograder(make_root(tmp_path, autograder_zip, {"optim_reg.ipynb": path.read_bytes()}))
     graded = subprocess.run(
-        [sys.executable, "-m", "autograder.cli", "grade", str(path), "--out", str(tmp_path / "graded")],
+        [sys.executable, "-m", "autograder.cli", "grade", str(path), "--out", str(tmp_path / "graded"),
+         "--assignment", "optim_reg"],
         check=False, capture_output=True, text=True, timeout=600, cwd=REPO,
     )  # fmt: skip
     assert graded.returncode == 0, graded.stderr

@@ -143,7 +143,8 @@ def both_grades(submissions, otter_zip, tmp_path_factory) -> dict[str, tuple[dic
     with ThreadPoolExecutor(2) as pool:
         otter = dict(zip(variants, pool.map(lambda n: otter_run(otter_zip, folder / f"{n}.ipynb", out / n), variants)))
     graded = tmp_path_factory.mktemp("graded")
-    command = [sys.executable, "-m", "autograder.cli", "grade", str(folder), "--out", str(graded), "--jobs", "2"]
+    command = [sys.executable, "-m", "autograder.cli", "grade", str(folder), "--out", str(graded), "--jobs", "2",
+               "--assignment", "optim_reg"]  # fmt: skip
     done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     rows = read_grades(graded)

@@ -54,7 +54,13 @@ def test_grade_with_assignment_uses_that_assignment_s_graders_and_names_its_mist
 def test_with_two_assignments_a_missing_or_unknown_name_is_a_usage_error_listing_the_choices(tmp_path):
     toy = choose("toy", FIXTURE)
     missing = autograder("grade", str(toy.solution_notebook), "--out", str(tmp_path), "--root", str(FIXTURE))
-    assert missing.returncode == 2 and "the choices are optim_reg, toy" in missing.stderr
+    assert missing.returncode == 2 and "the choices are norm_sched, optim_reg, toy" in missing.stderr
     unknown = autograder("grade", str(toy.solution_notebook), "--out", str(tmp_path), "--assignment", "norm")
-    assert unknown.returncode == 2 and "There is no assignment 'norm'; the choices are optim_reg." in unknown.stderr
+    assert unknown.returncode == 2 and "There is no assignment 'norm'; the choices are norm_sched, optim_reg." in (
+        unknown.stderr
+    )
+    alone = autograder("grade", str(toy.solution_notebook), "--out", str(tmp_path))
+    assert alone.returncode == 2 and "the choices are norm_sched, optim_reg." in alone.stderr, (
+        "this repository holds two assignments: grade must be told which"
+    )
     assert not list(tmp_path.iterdir()), "nothing is graded or written"

@@ -76,7 +76,8 @@ def graded(tmp_path_factory):
     before = snapshot(base, out)
     env = dict(os.environ, AUTOGRADER_CACHE=str(tmp_path_factory.mktemp("cache")))
     run = subprocess.run(
-        [sys.executable, "-m", "autograder.cli", "grade", str(batch), str(export), "--out", str(out), "--jobs", "2"],
+        [sys.executable, "-m", "autograder.cli", "grade", str(batch), str(export), "--out", str(out), "--jobs", "2",
+         "--assignment", "optim_reg"],
         capture_output=True, timeout=900, env=env, cwd=base,
     )  # fmt: skip
     after = snapshot(base, out)

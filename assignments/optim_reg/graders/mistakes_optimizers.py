@@ -1,23 +1,13 @@
 """Shared checks of the optimizer questions ([momentum], [rmsprop], [adam], [adamw]) and their known mistakes.
 
 Every optimizer test builds its runs with :func:`run` (or :func:`adam_run`, which adds the step number t), runs the
-probe ``optimizer_runs`` (../probes/optimizers.py) on the student and on the reference and calls :func:`check_runs`,
-which compares, run by run and step by step:
-
-- float64 runs: the step taken (returned param minus the param passed in) with rtol 3e-6 and atol 2e-6 * lr, and
-  the returned state with rtol 1e-8. Correct arrangements (lerp averages, torch's
-  (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps), AdamW's decay computed from the old param but applied after the step)
-  agree with the reference to ~1e-15. Gradients are kept at 0.5-1.5 times their scale, so at scale 1 eps conventions
-  stay below the tolerance (eps inside the root: <= 1.8e-6 relative; Keras' eps-hat form: <= 6e-7) and only the
-  tiny-gradient tests (scale 1e-4..1e-6, deviations 3e-3..1) judge eps placement; AdamW's decay applied to the
-  updated param is off by lr * weight_decay = 1e-5 relative at the defaults, 5e-2 at lr=0.1, weight_decay=0.5;
-- float32 runs: the returned param and state with rtol 1e-4, atol 1e-6 (times the state's scale), the drift of
-  float32 arithmetic over 60 steps being ~1e-5.
-
-atol is scaled by the run's gradient size (grad for m/velocity, grad**2 for v/square_avg), so states of gradients of
-size 1e-6 are compared as strictly as those of size 1. The returned dtype is not graded (SPEC does not fix it; the
-notebook copies the values back into the parameter); a float32 result for float64 inputs is pointed out when it
-fails the float64 tolerance.
+probe ``optimizer_runs`` (../probes/optimizers.py) on the student and on the reference and calls :func:`check_runs`:
+the engine's autograder/grading/updates.py compares them step by step (its docstring gives the tolerances). Correct
+arrangements (lerp averages, torch's (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps), AdamW's decay computed from the
+old param but applied after the step) agree with the reference to ~1e-15. At gradient scale 1, eps conventions stay
+below the float64 tolerance (eps inside the root: <= 1.8e-6 relative; Keras' eps-hat form: <= 6e-7) and only the
+tiny-gradient tests (scale 1e-4..1e-6, deviations 3e-3..1) judge eps placement; AdamW's decay applied to the updated
+param is off by lr * weight_decay = 1e-5 relative at the defaults, 5e-2 at lr=0.1, weight_decay=0.5.
 
 When a result is wrong, the buggy versions below are run on the same inputs, and the one the student's result
 matches is named in the feedback (and by its id in results.json). They are trusted grader code, never shown to
@@ -27,36 +17,14 @@ students.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
-from assignments.optim_reg.probes.optimizers import SQUARED_STATES, UPDATE_FUNCTIONS
-from autograder.grading.api import KnownMistake, Mistake
-from autograder.grading.compare import assert_close
-from autograder.grading.diagnose import known_mistake, mistakes
+from assignments.optim_reg.probes.optimizers import RULES
 from autograder.grading.plugin import ProbeCache
+from autograder.grading.updates import TINY, UpdateChecks, run
 
-PROBE = "optimizer_runs"
-STATE_NAMES = {function: states for function, (states, _) in UPDATE_FUNCTIONS.items()}
-TINY = [1e-4, 1e-5, 1e-6]  # gradient sizes where eps is not negligible next to the root of the squared average
-
-F64_DELTA_TOL = (3e-6, 2e-6)  # atol times the run's lr
-DEFAULT_LR = {"sgd_momentum_update": 0.01, "rmsprop_update": 0.01, "adam_update": 1e-3, "adamw_update": 1e-3}
-F64_STATE_RTOL = 1e-8
-F64_STATE_ATOL = 1e-12  # times the gradient scale (or its square)
-F32_TOL = (1e-4, 1e-6)  # atol times the gradient scale (or its square) for states
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# Running and comparing
-
-
-def run(shape: tuple[int, ...], steps: int, seed: int, dtype: str = "float64", hyper: dict | None = None,
-        **extra: Any) -> dict[str, Any]:  # fmt: skip
-    """One run of the probe ``optimizer_runs`` (its docstring lists the keys ``extra`` may set)."""
-    return {"shape": list(shape), "dtype": dtype, "steps": steps, "seed": seed, "hyper": hyper or {}, **extra}
+__all__ = ["TINY", "adam_run", "check_runs", "describe_run", "run"]
 
 
 def adam_run(shape: tuple[int, ...], steps: int, seed: int, dtype: str = "float64", hyper: dict | None = None,
@@ -65,129 +33,15 @@ def adam_run(shape: tuple[int, ...], steps: int, seed: int, dtype: str = "float6
     return run(shape, steps, seed, dtype, hyper, t0=t0, **extra)
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
-def describe_run(function: str, run: Mapping[str, Any]) -> str:
-    """The inputs of one run in plain words (never any expected value)."""
-    names = STATE_NAMES[function]
-    shape = tuple(run["shape"])
-    tensor = f"a {run['dtype']} scalar (0-dim) tensor" if shape == () else f"a {run['dtype']} tensor of shape {shape}"
-    start = "param 0" if run.get("param0") != "normal" else "a random param"
-    state = " = ".join(names)
-    state_text = f"{state} = 0" if run.get("state0") != "random" else f"nonzero starting {' and '.join(names)}"
-    steps = run["steps"]
-    if "t0" in run:
-        t0 = run["t0"]
-        t_text = f", t = {t0}" if steps == 1 else f", t = {t0} to {t0 + steps - 1}"
-    else:
-        t_text = ""
-    scales = sorted(set(run.get("grad_scales", [1.0])))
-    if scales == [1.0]:
-        grad_text = "gradients of size about 1"
-    else:
-        grad_text = "gradients of sizes about " + ", ".join(_fmt(s) for s in scales)
-    if run.get("zero_grad"):
-        grad_text += " (one coordinate's gradient always 0)"
-    hyper = run.get("hyper", {})
-    hyper_text = "default hyper-parameters" if not hyper else ", ".join(f"{k}={_fmt(v)}" for k, v in hyper.items())
-    step_text = "one step" if steps == 1 else f"{steps} steps"
-    return (f"{function}, {step_text} on {tensor} from {start} and {state_text}{t_text}, "
-            f"{grad_text}, {hyper_text}")  # fmt: skip
-
-
-def _scale(run: Mapping[str, Any], name: str) -> float:
-    scale = max(run.get("grad_scales", [1.0]))
-    return scale**2 if name in SQUARED_STATES else scale
-
-
-def _compare_run(
-    function: str, run: Mapping[str, Any], i: int, got: Mapping[str, Any], want: Mapping[str, Any]
-) -> None:
-    """AssertionError naming the first step and quantity of run i that differs."""
-    names = STATE_NAMES[function]
-    steps = run["steps"]
-    for step in range(steps):
-        when = "" if steps == 1 else f" at step {step + 1}"
-        if "t0" in run and steps > 1:
-            when += f" (t={run['t0'] + step})"
-        if run["dtype"] == "float64":
-            rtol, atol = F64_DELTA_TOL
-            lr = run.get("hyper", {}).get("lr", DEFAULT_LR[function])
-            checks = [("delta", "the step it took (returned param minus the param passed in)", rtol, atol * lr)]
-            checks += [(n, f"the {n} it returned", F64_STATE_RTOL, F64_STATE_ATOL * _scale(run, n)) for n in names]
-        else:
-            rtol, atol = F32_TOL
-            checks = [("param", "the param it returned", rtol, atol)]
-            checks += [(n, f"the {n} it returned", rtol, atol * _scale(run, n)) for n in names]
-        for key, what, rtol, atol in checks:
-            assert_close(got[f"{i}.{key}"][step], want[f"{i}.{key}"][step], rtol, atol, f"{what}{when}")
+def describe_run(function: str, run: dict[str, Any]) -> str:
+    return CHECKS.describe_run(function, run)
 
 
 def check_runs(
     student: ProbeCache, reference: ProbeCache, function: str, runs: list[dict[str, Any]], only: Any = None
 ) -> None:
-    """Compare the student's function with the reference on the runs (those numbered in `only`, if given).
-
-    The probe call covers only the runs this test grades, so code that crashes on another test's inputs (float64
-    ones, say) fails that test alone, with its own inputs in the message. Fails with the first difference, in
-    words, and names the known mistake the student's results match, if any.
-    """
-    runs = [run for i, run in enumerate(runs) if only is None or i in only]
-    params = {"function": function, "runs": runs}
-    got = student.probe(PROBE, **params)
-    want = reference.probe(PROBE, **params)
-    for i, run in enumerate(runs):
-        try:
-            _compare_run(function, run, i, got, want)
-        except AssertionError as exc:
-            message = f"{describe_run(function, run)}: {exc}."
-            if run["dtype"] == "float64":
-                names = ("param", *STATE_NAMES[function])
-                dtypes = got.get(f"{i}.dtypes", [got.get(f"{i}.dtype", "")])
-                low = [(n, d) for n, d in zip(names, dtypes) if any(f in str(d) for f in ("float32", "float16"))]
-                if low:
-                    returned = " and ".join(f"a {d} {n}" for n, d in low)
-                    message += f" Your function returned {returned} for float64 inputs, which loses precision."
-            found = diagnose(reference, function, got, params)
-            if found:
-                raise KnownMistake(f"{message} This is what happens when {found.text}.", found) from None
-            raise AssertionError(message) from None
-
-
-def _matches(function: str, runs: list[dict[str, Any]]) -> Callable[[Mapping[str, Any], Mapping[str, Any]], bool]:
-    """Whether a student's results agree with a mistake's on every run: the same quantities as the checks, with
-    tolerances 10 times looser (the student may arrange the same mistake differently)."""
-
-    def matches(got: Mapping[str, Any], candidate: Mapping[str, Any]) -> bool:
-        for i, run in enumerate(runs):
-            lr = run.get("hyper", {}).get("lr", DEFAULT_LR[function])
-            if run["dtype"] == "float64":
-                checks = [("delta", 10 * F64_DELTA_TOL[0], 10 * F64_DELTA_TOL[1] * lr)]
-                checks += [
-                    (n, 10 * F64_STATE_RTOL, 10 * F64_STATE_ATOL * _scale(run, n)) for n in STATE_NAMES[function]
-                ]
-            else:
-                checks = [("param", 10 * F32_TOL[0], 10 * F32_TOL[1])]
-                checks += [(n, 10 * F32_TOL[0], 10 * F32_TOL[1] * _scale(run, n)) for n in STATE_NAMES[function]]
-            for key, rtol, atol in checks:
-                a = np.asarray(got[f"{i}.{key}"], dtype=np.float64)
-                b = np.asarray(candidate[f"{i}.{key}"], dtype=np.float64)
-                if a.shape != b.shape or not np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True):
-                    return False
-        return True
-
-    return matches
-
-
-def diagnose(reference: ProbeCache, function: str, got: Mapping[str, Any], params: dict[str, Any]) -> Mistake | None:
-    """The known mistake whose results match the student's, if one does."""
-    matches = _matches(function, params["runs"])
-    if matches(got, reference.probe(PROBE, **params)):
-        return None  # as close to the reference as to any mistake: naming one would mislead
-    found = known_mistake(got, PROBE, params, mistakes(reference, VERSIONS[function]), matches)
-    return Mistake(found, MISTAKES[found]) if found else None
+    """Compare the student's function with the reference on the runs (those numbered in `only`, if given)."""
+    CHECKS.check_runs(student, reference, function, runs, only)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -472,3 +326,5 @@ VERSIONS: dict[str, dict[str, dict[str, Callable[..., Any]]]] = {
     "adam_update": {i: {"adam_update": _adam(_slug(i), decoupled=False)} for i in ADAM_MISTAKES},
     "adamw_update": {i: {"adamw_update": _adam(_slug(i), decoupled=True)} for i in ADAMW_MISTAKES},
 }
+
+CHECKS = UpdateChecks("optimizer_runs", RULES, MISTAKES, VERSIONS)

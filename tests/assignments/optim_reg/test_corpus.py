@@ -7,7 +7,6 @@ it nothing), that is checked too.
 """
 
 import importlib
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.assignments.optim_reg.corpus.variants import BUGS, CORRECT, write_corpus
+from tests.grades import feedback as _feedback
+from tests.grades import question_tests
 from tests.grades import read_grades
 
 
@@ -24,25 +25,12 @@ def graded(tmp_path_factory) -> tuple[dict[str, dict[str, float]], Path]:
     out = tmp_path_factory.mktemp("graded")
     write_corpus(corpus)
     run = subprocess.run(
-        [sys.executable, "-m", "autograder.cli", "grade", str(corpus), "--out", str(out), "--jobs", "2"],
+        [sys.executable, "-m", "autograder.cli", "grade", str(corpus), "--out", str(out), "--jobs", "2",
+         "--assignment", "optim_reg"],
         capture_output=True, text=True, timeout=2400,  # a guard against a hang, not a time limit: ~150 notebooks
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
     return read_grades(out), out
-
-
-def _feedback(out: Path, name: str, question: str) -> str:
-    data = json.loads((out / name / "results.json").read_text())
-    return " ".join(t["output"] for t in data["tests"] if question in t["tags"])
-
-
-def _tests(out: Path, name: str, question: str) -> dict[str, dict]:
-    """The question's tests in results.json, by grader function name (the name results.json shows is its docstring)."""
-    module = importlib.import_module(f"assignments.optim_reg.graders.test_{question}")
-    functions = {f"[{question}] {fn.__doc__.strip().splitlines()[0]}": n for n, fn in vars(module).items()
-                 if n.startswith("test_") and callable(fn)}  # fmt: skip
-    data = json.loads((out / name / "results.json").read_text())
-    return {functions[t["name"]]: t for t in data["tests"] if question in t["tags"]}
 
 
 def _lost(test: dict) -> bool:
@@ -69,7 +57,7 @@ def test_each_bug_costs_points_on_its_own_question_only(graded, variant):
         {q: _feedback(out, variant.name, q) for q in elsewhere}
     )
     feedback = _feedback(out, variant.name, variant.question)
-    tests = _tests(out, variant.name, variant.question)
+    tests = question_tests(out, variant.name, variant.question)
     named = [t["extra_data"]["mistake"] for t in tests.values() if "mistake" in t["extra_data"]]
     if variant.diagnosis:
         assert variant.diagnosis in feedback

@@ -537,19 +537,21 @@ BUGS += [*GAPS, *ES_DECISION_BUGS, *FRESH_BUGS]
 CORRECT += [*ES_DECISION_CORRECT, *FRESH_CORRECT]
 
 
-def notebook(variant: Variant) -> nbformat.NotebookNode:
-    """The solution notebook with the variant's replacements and definitions applied to its code cells."""
+def notebook(variant: Variant, assignment: str = "optim_reg") -> nbformat.NotebookNode:
+    """The assignment's solution notebook with the variant's replacements and definitions applied to its code cells."""
     try:
-        return notebook_with(with_definitions(with_text(solution_cells(), *variant.replacements), *variant.definitions))
+        cells = with_definitions(with_text(solution_cells(assignment), *variant.replacements), *variant.definitions)
+        return notebook_with(cells, assignment)
     except (ValueError, LookupError) as exc:
         raise ValueError(f"{variant.name}: {exc}") from None
 
 
-def write_corpus(folder: Path) -> dict[str, Variant]:
-    """Write every variant as <name>.ipynb in folder; return the variants by name."""
+def write_corpus(folder: Path, corpus: list[Variant] | None = None, assignment: str = "optim_reg") -> dict[str, Variant]:
+    """Write every variant (by default this corpus's) as <name>.ipynb in folder; return the variants by name."""
+    corpus = [*BUGS, *CORRECT] if corpus is None else corpus
     folder.mkdir(parents=True, exist_ok=True)
-    variants = {v.name: v for v in [*BUGS, *CORRECT]}
-    assert len(variants) == len(BUGS) + len(CORRECT), "variant names are unique"
+    variants = {v.name: v for v in corpus}
+    assert len(variants) == len(corpus), "variant names are unique"
     for name, variant in variants.items():
-        nbformat.write(notebook(variant), folder / f"{name}.ipynb")
+        nbformat.write(notebook(variant, assignment), folder / f"{name}.ipynb")
     return variants
