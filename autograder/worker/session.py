@@ -24,7 +24,8 @@ from typing import Any, NoReturn
 from autograder import wire
 from autograder.limits import Limits
 from autograder.worker.calls import describe_error, run_request
-from autograder.worker.execute import CellOutcome, is_public_check, run_cell
+from autograder.worker.execute import CellOutcome, is_public_check, notebook_uses, run_cell
+from autograder.worker.imports import Uses
 from autograder.worker.frames import ChannelClosed, ChannelTimeout, recv_frame, send_frame
 from autograder.worker.sandbox import Sandbox
 
@@ -64,11 +65,12 @@ def serve_session(fd: int, sandbox: Sandbox) -> NoReturn:
         fork = _Fork(sandbox.contains_signals())
         namespace: dict[str, Any] = {"__name__": "__main__"}
         cells = list(enumerate(request["cells"], start=1))
-        failed = _run_in_fork(fork, cells, namespace, fd, limits.cell)
+        used = notebook_uses(request["cells"])  # so imports nothing graded uses can wait (worker/imports.py)
+        failed = _run_in_fork(fork, cells, namespace, fd, limits.cell, used)
         if failed is not None:  # from the state before the cells, without the failed one, a fork per cell
             for number, source in cells:  # the grader keeps the first outcome it gets for each cell
                 if number != failed:
-                    _run_in_fork(fork, [(number, source)], namespace, fd, limits.cell)
+                    _run_in_fork(fork, [(number, source)], namespace, fd, limits.cell, used)
         send_frame(fd, json.dumps({"ready": True}).encode())
         calls = _CallWorker(fork, namespace, limits.call)
         while True:
@@ -85,7 +87,7 @@ def serve_session(fd: int, sandbox: Sandbox) -> NoReturn:
 
 
 def _run_in_fork(
-    fork: _Fork, cells: list[tuple[int, str]], namespace: dict[str, Any], fd: int, limit: float
+    fork: _Fork, cells: list[tuple[int, str]], namespace: dict[str, Any], fd: int, limit: float, used: Uses
 ) -> int | None:
     """Run numbered cells in one fork, sending the grader each outcome. Returns None in the fork, once all have
     run; in this process, which still holds the state from before them, the number of the cell that timed out or
@@ -102,7 +104,7 @@ def _run_in_fork(
         os.close(go_w)
         os.setpgid(0, 0)
         for number, source in cells:
-            send_frame(report_w, json.dumps(_run_or_skip(source, namespace, number)).encode())
+            send_frame(report_w, json.dumps(_run_or_skip(source, namespace, number, used)).encode())
         send_frame(report_w, _DONE)
         recv_frame(go_r, None, 16)  # the go-ahead: from here on this process holds the state
         os.close(report_w)
@@ -136,10 +138,10 @@ def _run_in_fork(
     return number
 
 
-def _run_or_skip(source: str, namespace: dict[str, Any], number: int) -> dict[str, Any]:
+def _run_or_skip(source: str, namespace: dict[str, Any], number: int, used: Uses) -> dict[str, Any]:
     if is_public_check(source):  # prints only; skipping it saves the checks' own work
         return CellOutcome(number, "skipped-work").to_json()
-    return run_cell(source, namespace, number).to_json()
+    return run_cell(source, namespace, number, used).to_json()
 
 
 class _CallWorker:
