@@ -106,6 +106,13 @@ def transform(source: str) -> str:
     return _ipython_transformer().transform_cell(source)
 
 
+@functools.lru_cache(maxsize=256)
+def _parse(code: str) -> ast.Module:
+    """A cell's syntax tree, read once for what the cells use and to run it (its users never change it; a cell's
+    error names only its line, so the file name does not matter)."""
+    return ast.parse(code)
+
+
 def _is_python(source: str) -> bool:
     try:
         ast.parse(source)
@@ -167,7 +174,7 @@ def notebook_uses(sources: Iterable[str]) -> Uses:
         if is_public_check(source):
             continue
         try:
-            tree = ast.parse(transform(source))
+            tree = _parse(transform(source))
         except (SyntaxError, ValueError):  # such a cell runs nothing
             continue
         trees.append(definitions_only(tree) if source.lstrip().startswith(EXPERIMENT_MARK) else tree)
@@ -183,7 +190,7 @@ def run_cell(source: str, namespace: dict[str, Any], cell: int, used: Uses | Non
     try:
         code = transform(source)
         experiment = source.lstrip().startswith(EXPERIMENT_MARK)
-        tree = ast.parse(code, filename) if experiment or used is not None else None
+        tree = _parse(code) if experiment or used is not None else None
         if experiment:
             tree = definitions_only(tree)
         if tree is not None and used is not None and defers(tree, used):

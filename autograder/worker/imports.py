@@ -46,53 +46,35 @@ class Uses:
 
 
 def uses(trees: Iterable[ast.Module]) -> Uses:
-    """The names the given cells (as they will run) use, sorted by where."""
-    reader = _Reader()
-    for tree in trees:
-        reader.visit(tree)
-    return Uses(frozenset(reader.top), frozenset(reader.inside - reader.top))
-
-
-class _Reader(ast.NodeVisitor):
-    def __init__(self) -> None:
-        self.top: set[str] = set()
-        self.inside: set[str] = set()
-        self.depth = 0  # function bodies entered
-
-    def _names(self) -> set[str]:
-        return self.inside if self.depth else self.top
-
-    def visit_Name(self, node: ast.Name) -> None:
-        self._names().add(node.id)
-
-    def visit_Global(self, node: ast.Global) -> None:
-        self._names().update(node.names)
-
-    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
-        self._names().update(node.names)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        if name in _CODE_TAKERS:
-            for arg in node.args:
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                    self._names().update(_IDENTIFIER.findall(arg.value))
-        self.generic_visit(node)
-
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
-        """Decorators, defaults and annotations run where the function is defined; the body when it is called."""
-        for field, value in ast.iter_fields(node):
-            if field != "body":
+    """The names the given cells (as they will run) use, sorted by where. Decorators, defaults and annotations run
+    where a function is defined; its body when it is called. (One pass without recursion: a notebook's public-checks
+    cell alone has ~20k nodes.)"""
+    top: set[str] = set()
+    inside: set[str] = set()
+    stack: list[tuple[ast.AST, bool]] = [(tree, False) for tree in trees]
+    while stack:
+        node, deep = stack.pop()
+        names = inside if deep else top
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+            continue
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.update(node.names)
+        elif isinstance(node, ast.Call):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if called in _CODE_TAKERS:
+                for arg in node.args:
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                        names.update(_IDENTIFIER.findall(arg.value))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            for field, value in ast.iter_fields(node):
                 for child in value if isinstance(value, list) else [value]:
                     if isinstance(child, ast.AST):
-                        self.visit(child)
-        self.depth += 1
-        for child in node.body if isinstance(node.body, list) else [node.body]:
-            self.visit(child)
-        self.depth -= 1
-
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _function
+                        stack.append((child, deep or field == "body"))
+        else:
+            stack.extend((child, deep) for child in ast.iter_child_nodes(node))
+    return Uses(frozenset(top), frozenset(inside - top))
 
 
 def run_deferring(
