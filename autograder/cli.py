@@ -1,14 +1,15 @@
-"""The `autograder` command: its verbs and their arguments. Each verb's work is in autograder/commands/<verb>.py."""
+"""The `autograder` command: its verbs and their arguments. Each verb's work is in autograder/commands/<verb>.py,
+imported only when that verb runs (`report` alone would load matplotlib, `grade` torch)."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from pathlib import Path
 
 from autograder.assignment import AssignmentError
-from autograder.commands import build, grade, report, written
 from autograder.limits import Limits
 
 _DEFAULTS = Limits()
@@ -101,10 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     _written_arguments(verbs.add_parser(
         "written", help="after a grade into DIR: a page per written question, and written_scores.csv to fill in"
     ))  # fmt: skip
-    runs = {"build": build.main, "grade": grade.main, "report": report.main, "written": written.main}
     args = parser.parse_args(argv)
     try:
-        return runs[args.command](args)
+        return importlib.import_module(f"autograder.commands.{args.command}").main(args)
     except AssignmentError as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2

@@ -139,8 +139,10 @@ def run_plugin(
     plugin = GradingPlugin(student, reference)
     folder = assignment.graders_folder
     targets = [str(folder)] if questions is None else [str(folder / f"test_{q}.py") for q in questions]
+    # Plugins the graders never use are off: each costs hooks around every test (logging adds and removes handlers).
     args = [*targets, "-p", "no:terminal", "-p", "no:cacheprovider", "-p", "no:unraisableexception",
-            "-p", "no:threadexception", "-p", "no:faulthandler", "-p", "no:legacypath", "--assert=plain",
+            "-p", "no:threadexception", "-p", "no:faulthandler", "-p", "no:legacypath", "-p", "no:logging",
+            "-p", "no:warnings", "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "--assert=plain",
             "-c", str(PYTEST_INI), "--rootdir", str(folder), "--confcutdir", str(folder)]  # fmt: skip
     code = pytest.main(args, plugins=[plugin])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):

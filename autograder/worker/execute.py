@@ -11,13 +11,15 @@ and skipping their training loops keeps grading fast. Cells are compiled with th
 from __future__ import annotations
 
 import ast
+import functools
+import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, get_args
 
-from IPython.core.inputtransformer2 import TransformerManager
-
 from autograder.conventions import CELL_FILENAME_PREFIX, EXPERIMENT_MARK, PUBLIC_CHECK_CALL, student_frame
 from autograder.student_text import clean
+from autograder.worker.imports import Uses, defers, run_deferring, uses
 
 _RUN_WRAPPED = {"time", "timeit", "prun", "capture", "debug"}
 
@@ -81,12 +83,49 @@ class GraderShell:
         self.run_line_magic(name.lstrip("%"), rest)
 
 
-_transformer = TransformerManager()
+# What IPython's transformer may rewrite: an escape (! % ? / , ;) or a prompt (>>> ... In [n]:) opening a line, an
+# assignment of one (`x = !ls`); and line breaks other than \n, which it splits lines at too.
+_IPYTHON_SYNTAX = re.compile(r"^\s*(?:[!%?/,;]|>>>|\.\.\.|In \[|\[(?:nav|ins)\])|=\s*[!%]", re.M)
+_OTHER_BREAKS = re.compile("[\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+_WHITESPACE_ONLY = re.compile(r"^[ \t]+$", re.M)
 
 
+@functools.lru_cache(maxsize=256)
 def transform(source: str) -> str:
-    """A cell's code as IPython runs it: magics and !shell lines become get_ipython() calls (also for the scan)."""
-    return _transformer.transform_cell(source)
+    """A cell's code as IPython runs it: magics and !shell lines become get_ipython() calls (also for the scan).
+
+    A cell of Python with none of what IPython rewrites, starting on its first line without indentation, comes out of
+    IPython's transformer with only its whitespace-only lines emptied (textwrap.dedent) and a final newline: that is
+    done here, and IPython (0.2 s to import) is loaded only for a cell that needs it. (A cell that is not Python goes
+    to IPython, whose errors say what is wrong in their own words.)
+    """
+    if source[:1].strip() and not _IPYTHON_SYNTAX.search(source) and not _OTHER_BREAKS.search(source):
+        if _is_python(source):
+            code = _WHITESPACE_ONLY.sub("", source)
+            return code if code.endswith("\n") else code + "\n"
+    return _ipython_transformer().transform_cell(source)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(code: str) -> ast.Module:
+    """A cell's syntax tree, read once for what the cells use and to run it (its users never change it; a cell's
+    error names only its line, so the file name does not matter)."""
+    return ast.parse(code)
+
+
+def _is_python(source: str) -> bool:
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+@functools.cache
+def _ipython_transformer() -> Any:
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager()
 
 
 def _exec(code: str, namespace: dict[str, Any], cell: int) -> None:
@@ -127,17 +166,41 @@ def is_public_check(source: str) -> bool:
     )  # fmt: skip
 
 
-def run_cell(source: str, namespace: dict[str, Any], cell: int) -> CellOutcome:
-    """Run one cell in namespace; exceptions are caught and described, never propagated."""
+def notebook_uses(sources: Iterable[str]) -> Uses:
+    """The names the cells use as they will run (experiment cells: their imports and definitions), for run_cell to
+    leave imports nothing uses undone (autograder/worker/imports.py)."""
+    trees = []
+    for source in sources:
+        if is_public_check(source):
+            continue
+        try:
+            tree = _parse(transform(source))
+        except (SyntaxError, ValueError):  # such a cell runs nothing
+            continue
+        trees.append(definitions_only(tree) if source.lstrip().startswith(EXPERIMENT_MARK) else tree)
+    return uses(trees)
+
+
+def run_cell(source: str, namespace: dict[str, Any], cell: int, used: Uses | None = None) -> CellOutcome:
+    """Run one cell in namespace; exceptions are caught and described, never propagated. Given what the notebook's
+    cells use (notebook_uses), imports nothing uses at once are left until something does."""
     shell = GraderShell(namespace, cell)
     namespace["get_ipython"] = lambda: shell
+    filename = f"{CELL_FILENAME_PREFIX}{cell}>"
     try:
         code = transform(source)
-        if source.lstrip().startswith(EXPERIMENT_MARK):
-            tree = definitions_only(ast.parse(code, f"{CELL_FILENAME_PREFIX}{cell}>"))
-            exec(compile(tree, f"{CELL_FILENAME_PREFIX}{cell}>", "exec"), namespace)
+        experiment = source.lstrip().startswith(EXPERIMENT_MARK)
+        tree = _parse(code) if experiment or used is not None else None
+        if experiment:
+            tree = definitions_only(tree)
+        if tree is not None and used is not None and defers(tree, used):
+            run_deferring(tree, namespace, used, lambda part: compile(part, filename, "exec"))
+        elif experiment:
+            exec(compile(tree, filename, "exec"), namespace)
+        else:
+            _exec(code, namespace, cell)
+        if experiment:
             return CellOutcome(cell, "skipped-work")
-        _exec(code, namespace, cell)
     except BaseException as exc:  # noqa: BLE001 - a student cell may raise anything, SystemExit included
         return CellOutcome(cell, "error", clean(type(exc).__name__, 80), _last_line(exc))
     return CellOutcome(cell, "ok", message="; ".join(dict.fromkeys(shell.notes)))

@@ -34,8 +34,9 @@ from autograder import wire
 from autograder.limits import Limits
 from autograder.student_text import clean
 from autograder.worker.calls import describe_error, run_request
-from autograder.worker.execute import CellOutcome, is_public_check, run_cell
+from autograder.worker.execute import CellOutcome, is_public_check, notebook_uses, run_cell
 from autograder.worker.frames import ChannelClosed, ChannelTimeout, FrameTooLarge, recv_frame, send_frame
+from autograder.worker.imports import Uses
 from autograder.worker.sandbox import Sandbox
 
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
@@ -74,6 +75,8 @@ def serve_session(fd: int, sandbox: Sandbox) -> NoReturn:
         limits = Limits.from_json(request["limits"])
         sandbox.enter(int(limits.memory_mb * 2**20), int(limits.submission) + 30)
         session = _Session(fd, sandbox, limits)
+        global _USED
+        _USED = notebook_uses(request["cells"])  # so imports nothing graded uses can wait (worker/imports.py)
         session.run_cells(list(enumerate(request["cells"], start=1)))
         send_frame(fd, json.dumps({"ready": True}).encode())
         while True:
@@ -286,6 +289,7 @@ def _start(sock: socket.socket, command: dict[str, Any], fork: _Fork) -> NoRetur
 
 
 _NAMESPACE: dict[str, Any] = {"__name__": "__main__"}  # the notebook's globals, in the forks that run its code
+_USED: Uses | None = None  # what the notebook's cells use, read once per session before its forks
 
 
 def _hold(sock: socket.socket, fork: _Fork) -> NoReturn:
@@ -316,7 +320,7 @@ def _hold(sock: socket.socket, fork: _Fork) -> NoReturn:
 def _run_or_skip(source: str, namespace: dict[str, Any], number: int) -> dict[str, Any]:
     if is_public_check(source):  # prints only; skipping it saves the checks' own work
         return CellOutcome(number, "skipped-work").to_json()
-    return run_cell(source, namespace, number).to_json()
+    return run_cell(source, namespace, number, _USED).to_json()
 
 
 def _serve_calls(channel: int) -> NoReturn:

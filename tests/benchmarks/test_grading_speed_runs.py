@@ -1,18 +1,82 @@
 """The benchmark's quick mode runs end to end (it checks that the benchmark works, not how fast anything is)."""
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from grading_speed import tree_pids  # noqa: E402
+
+GUARD = 1800  # seconds: a guard against a hang, not a time limit
+
+
+def kill_tree(root: int) -> None:
+    """SIGKILL root and every process descending from it, wherever it went (sessions call setsid, so a process
+    group would miss them): stop them all first, so none forks or re-parents while the tree is read, then kill."""
+    stopped: set[int] = set()
+    for _ in range(100):
+        fresh = [pid for pid in tree_pids(root) if pid not in stopped]
+        if not fresh:
+            break
+        for pid in fresh:
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass
+            stopped.add(pid)
+        time.sleep(0.01)
+    for pid in stopped:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def test_quick_benchmark_prints_its_table():
-    run = subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, str(ROOT / "benchmarks/grading_speed.py"), "--quick", "--jobs", "1"],
-        capture_output=True, text=True, timeout=1800,  # a guard against a hang, not a time limit
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert "one submission, end to end" in run.stdout and "batch of 3" in run.stdout
-    assert "peak MB" in run.stdout
-    assert "throughput vs otter run" in run.stdout or "otter run: not measured" in run.stdout
+    try:
+        out, err = process.communicate(timeout=GUARD)
+    except subprocess.TimeoutExpired:
+        kill_tree(process.pid)
+        process.communicate()
+        raise AssertionError(f"the quick benchmark did not finish within {GUARD} s; its processes were killed")
+    assert process.returncode == 0, err[-2000:]
+    assert "one submission, end to end" in out and "batch of 3" in out
+    assert "| CPU s |" in out and "peak MB" in out
+    assert "otter run per notebook" in out or "otter run: not measured" in out
+
+
+def test_kill_tree_reaches_processes_that_left_the_group():
+    """A grandchild in its own session (as worker sessions are) dies with the tree."""
+    script = (
+        "import os, sys, time\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        "        print(os.getpid(), flush=True); time.sleep(600)\n"
+        "    time.sleep(600)\n"
+        "time.sleep(600)\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    grandchild = int(process.stdout.readline())
+    kill_tree(process.pid)
+    process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{grandchild}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+        except FileNotFoundError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("a process of the tree survived kill_tree")

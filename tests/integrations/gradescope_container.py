@@ -1,7 +1,7 @@
 """A simulated Gradescope container: Gradescope's folders in a temporary root, `run_autograder` started as Gradescope
 starts it, and every results.json it writes checked against a JSON Schema of Gradescope's format.
 
-Measure runs of the solution (wall time and peak memory of the whole process tree), docs/gradescope.md:
+Measure runs of the solution (wall time, CPU time and peak memory of the whole process tree), docs/gradescope.md:
 
     python -m tests.integrations.gradescope_container --runs 3            # on this machine as it is
     python -m tests.integrations.gradescope_container --runs 3 --limits   # in cgroups: 0.5 CPU and 768 MB (root)
@@ -21,6 +21,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 
@@ -137,8 +138,9 @@ def gradescope_cgroups() -> Iterator[list[str]]:
                 folder.rmdir()
 
 
-def _measured_run(parent: Path, autograder_zip: Path, cache: Path, limits: bool, warmed: bool) -> tuple[float, float]:
-    """Wall time (s) and peak tree PSS (MB) of one Gradescope run of the solution, which must earn full marks.
+def _measured_run(parent: Path, autograder_zip: Path, cache: Path, limits: bool, warmed: bool) -> Any:
+    """Wall time, CPU time of the process tree and peak tree PSS of one Gradescope run of the solution (a
+    grading_speed.Measured), which must earn full marks.
     Unless `warmed`, the cache is emptied before each of run_measured's two runs: the first would fill it."""
     sys.path.insert(0, str(REPO / "benchmarks"))
     from grading_speed import run_measured
@@ -148,12 +150,12 @@ def _measured_run(parent: Path, autograder_zip: Path, cache: Path, limits: bool,
     os.chdir(root)
     with gradescope_cgroups() if limits else contextlib.nullcontext([]) as prefix:
         empty = (lambda: None) if warmed else (lambda: shutil.rmtree(cache, ignore_errors=True))
-        wall, peak_kib = run_measured([*prefix, str(root / "run_autograder")], before=empty)
+        measured = run_measured([*prefix, str(root / "run_autograder")], before=empty)
     results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
     jsonschema.validate(results, SCHEMA)
     if results["score"] != 100:
         raise SystemExit(f"the solution did not earn full marks:\n{results['output']}")
-    return wall, peak_kib / 1024
+    return measured
 
 
 def _warm(parent: Path, autograder_zip: Path, cache: Path) -> None:
@@ -173,16 +175,19 @@ def measure(limits: bool, runs: int) -> None:
             ("no reference cache", False),
             ("reference cache from setup.sh (as on Gradescope)", True),
         ):
-            walls, peaks = [], []
+            measured = []
             for run in range(runs):
                 container = work / f"{warmed}-{run}"
                 if warmed:
                     _warm(container / "setup", autograder_zip, container / "cache")
-                wall, peak = _measured_run(container, autograder_zip, container / "cache", limits, warmed)
-                walls.append(wall)
-                peaks.append(peak)
+                measured.append(_measured_run(container, autograder_zip, container / "cache", limits, warmed))
+            walls, cpus = [m.wall for m in measured], [m.cpu for m in measured]
+            peaks = [m.peak_kib / 1024 for m in measured]
+            loads = ", ".join(f"{m.load:.1f}" for m in measured)
             print(f"{where}, {label}, {runs} runs: wall {min(walls):.1f}-{max(walls):.1f} s, "
-                  f"peak memory of the process tree (sum of PSS) {min(peaks):.0f}-{max(peaks):.0f} MB")  # fmt: skip
+                  f"CPU {min(cpus):.2f}-{max(cpus):.2f} s (user + system of the process tree), "
+                  f"peak memory of the process tree (sum of PSS) {min(peaks):.0f}-{max(peaks):.0f} MB; "
+                  f"load average at start {loads}")  # fmt: skip
 
 
 if __name__ == "__main__":
