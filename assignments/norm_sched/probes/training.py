@@ -32,10 +32,13 @@ import torch
 import torch.nn.functional as F
 
 from autograder.probes import probe
-from autograder.probes.observed import Observation, StudentError
-from autograder.probes.proxy import Op, Request, Target, list_of, tensor
+from autograder.probes.components import Components
+from autograder.probes.proxy import Request, Target, list_of, tensor
 
 CLASSES, INPUTS = 10, 64
+
+_COMPONENTS = Components("training")  # every problem it reads names [training] and the component that failed
+_failed, _returned, _tensor = _COMPONENTS.failed, _COMPONENTS.returned, _COMPONENTS.tensor
 
 
 @functools.cache
@@ -48,32 +51,12 @@ def digits() -> tuple[torch.Tensor, torch.Tensor]:
     return torch.tensor(data.data / 16.0, dtype=torch.float32), torch.tensor(data.target, dtype=torch.int64)
 
 
-def _failed(component: str, doing: str, problem: str) -> StudentError:
-    return StudentError(f"[training] could not run because your {component} failed when {doing}: {problem}")
-
-
-def _returned(op: Op, component: str, doing: str) -> Observation:
-    if op.error is not None:
-        raise _failed(component, doing, op.error)
-    return op.value()
-
-
 def _send(target: Target, request: Request) -> None:
     """Run a request as one chain: its ops count as one input (public and hidden runs share no input, though both
     create BatchNorm1d(128) and call .eval()), and after a failed op the rest is skipped (the run stops anyway)."""
     for op in request.ops:
         op["chain"] = "run"
     target.run(request)
-
-
-def _tensor(value: Observation, shape: tuple[int, ...], component: str, doing: str, what: str) -> torch.Tensor:
-    """A returned tensor of the given shape, as a float32 tensor of the grader's, or StudentError naming the part."""
-    if not value.is_tensor:
-        raise _failed(component, doing, f"{what} is {value.describe()}, expected a torch.Tensor")
-    array = value.array(what)
-    if array.shape != shape or array.dtype.kind not in "fb":
-        raise _failed(component, doing, f"{what} is {value.describe()}, expected shape {shape} and real numbers")
-    return torch.tensor(array, dtype=torch.float32)
 
 
 class _Network:

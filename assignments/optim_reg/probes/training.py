@@ -22,12 +22,16 @@ import torch
 import torch.nn.functional as F
 
 from autograder.probes import probe
-from autograder.probes.observed import Observation, StudentError
-from autograder.probes.proxy import Op, Request, Target, tensor, tuple_of
+from autograder.probes.components import Components
+from autograder.probes.observed import StudentError
+from autograder.probes.proxy import Request, Target, tensor, tuple_of
 
 INPUTS, CLASSES = 64, 10
 # What to check when the losses stop being numbers: the components that can divide by zero or drop everything.
 NOT_FINITE_ADVICE = "check adam_update (a division by zero or a missing eps) and Dropout (p == 0 or 1)"
+
+_COMPONENTS = Components("training")  # every problem it reads names [training] and the component that failed
+_failed, _returned, _tensor = _COMPONENTS.failed, _COMPONENTS.returned, _COMPONENTS.tensor
 
 
 @functools.cache
@@ -47,26 +51,6 @@ def _digits() -> tuple[torch.Tensor, torch.Tensor]:
         digits = load_digits()
         pixels, target = digits.data, digits.target
     return torch.tensor(pixels / 16.0, dtype=torch.float32), torch.tensor(target, dtype=torch.int64)
-
-
-def _failed(component: str, doing: str, problem: str) -> StudentError:
-    return StudentError(f"[training] could not run because your {component} failed when {doing}: {problem}")
-
-
-def _tensor(value: Observation, shape: tuple[int, ...], component: str, doing: str, what: str) -> torch.Tensor:
-    """A returned tensor of the given shape, as a float32 tensor of the grader's, or StudentError naming the part."""
-    if not value.is_tensor:
-        raise _failed(component, doing, f"{what} is {value.describe()}, expected a torch.Tensor")
-    array = value.array(what)
-    if array.shape != shape or array.dtype.kind not in "fb":
-        raise _failed(component, doing, f"{what} is {value.describe()}, expected shape {shape} and real numbers")
-    return torch.tensor(array, dtype=torch.float32)
-
-
-def _returned(op: Op, component: str, doing: str) -> Observation:
-    if op.error is not None:
-        raise _failed(component, doing, op.error)
-    return op.value()
 
 
 class _Network:
