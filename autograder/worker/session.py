@@ -297,13 +297,14 @@ def _hold(sock: socket.socket, fork: _Fork) -> NoReturn:
     last = 0
     while True:
         command = recv_frame(sock.fileno(), None, MAX_REQUEST_BYTES)
-        reap_children()
         if command in (b"kill", b"report"):
-            ended = _kill_group(last) if last else "exit status unknown"
+            ended = _kill_group(last) if last else "exit status unknown"  # before any other reaping takes its status
+            reap_children()
             last = 0
             if command == b"report":
                 send_frame(sock.fileno(), ended.encode())
             continue
+        reap_children()
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         last = fork()
         if last == 0:
