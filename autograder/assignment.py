@@ -72,9 +72,8 @@ class Assignment:
 
     ``questions`` maps each question id, in the order of grades.csv, to the top-level names it grades (the source
     scan for forbidden names looks inside those). Points are never written here: they are read from the graders'
-    ``@public``/``@hidden`` marks. ``warm_up`` lists the modules graded code uses, imported once before the
-    workers fork (``"module:function"`` also calls the function, e.g. to read a bundled data set once); what the
-    notebooks import only for their experiments stays out of it, since workers import that only if something uses it.
+    ``@public``/``@hidden`` marks. ``warm_up`` lists the modules the notebooks import, imported once before the
+    workers fork (``"module:function"`` also calls the function, e.g. to read a bundled data set once).
     """
 
     package: str

@@ -93,7 +93,10 @@ def decode(data: bytes) -> Any:
             return [restore(v) for v in value]
         return value
 
-    return restore(head)
+    try:
+        return restore(head)
+    except RecursionError:
+        raise WireError("malformed message: nested too deeply") from None
 
 
 def _npy(array: np.ndarray) -> bytes:

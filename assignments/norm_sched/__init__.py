@@ -21,9 +21,8 @@ ASSIGNMENT = Assignment(
         "augment": ("random_shift", "add_noise"),
         "training": (),
     },
-    # What graded code uses, imported once so no submission pays for it. The notebook's matplotlib and scikit-learn
-    # serve its experiments only: workers import them if something uses them (autograder/worker/imports.py).
-    warm_up=("numpy", "torch"),
+    # What the notebook imports, and its data set read once, so no submission pays for them.
+    warm_up=("numpy", "torch", "matplotlib.pyplot", "sklearn.datasets:load_digits"),
     # Library implementations of what students write (prefixes of fully qualified names).
     forbidden=Forbidden(
         names=(

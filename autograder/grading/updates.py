@@ -47,8 +47,8 @@ def _tensor(values: Any, dtype: str) -> dict[str, Any]:
     return {"tensor": np.asarray(values).tolist(), "dtype": dtype}
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
+def _fmt(x: Any) -> str:
+    return f"{x:g}" if isinstance(x, (int, float)) else repr(x)
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,11 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, get_args
 
 from autograder.conventions import CELL_FILENAME_PREFIX, EXPERIMENT_MARK, PUBLIC_CHECK_CALL, student_frame
 from autograder.student_text import clean
-from autograder.worker.imports import Uses, defers, run_deferring, uses
 
 _RUN_WRAPPED = {"time", "timeit", "prun", "capture", "debug"}
 
@@ -106,17 +104,10 @@ def transform(source: str) -> str:
     return _ipython_transformer().transform_cell(source)
 
 
-@functools.lru_cache(maxsize=256)
-def _parse(code: str) -> ast.Module:
-    """A cell's syntax tree, read once for what the cells use and to run it (its users never change it; a cell's
-    error names only its line, so the file name does not matter)."""
-    return ast.parse(code)
-
-
 def _is_python(source: str) -> bool:
     try:
         ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # IPython's path then says what is wrong
         return False
     return True
 
@@ -166,41 +157,18 @@ def is_public_check(source: str) -> bool:
     )  # fmt: skip
 
 
-def notebook_uses(sources: Iterable[str]) -> Uses:
-    """The names the cells use as they will run (experiment cells: their imports and definitions), for run_cell to
-    leave imports nothing uses undone (autograder/worker/imports.py)."""
-    trees = []
-    for source in sources:
-        if is_public_check(source):
-            continue
-        try:
-            tree = _parse(transform(source))
-        except (SyntaxError, ValueError):  # such a cell runs nothing
-            continue
-        trees.append(definitions_only(tree) if source.lstrip().startswith(EXPERIMENT_MARK) else tree)
-    return uses(trees)
-
-
-def run_cell(source: str, namespace: dict[str, Any], cell: int, used: Uses | None = None) -> CellOutcome:
-    """Run one cell in namespace; exceptions are caught and described, never propagated. Given what the notebook's
-    cells use (notebook_uses), imports nothing uses at once are left until something does."""
+def run_cell(source: str, namespace: dict[str, Any], cell: int) -> CellOutcome:
+    """Run one cell in namespace; exceptions are caught and described, never propagated."""
     shell = GraderShell(namespace, cell)
     namespace["get_ipython"] = lambda: shell
     filename = f"{CELL_FILENAME_PREFIX}{cell}>"
     try:
         code = transform(source)
-        experiment = source.lstrip().startswith(EXPERIMENT_MARK)
-        tree = _parse(code) if experiment or used is not None else None
-        if experiment:
-            tree = definitions_only(tree)
-        if tree is not None and used is not None and defers(tree, used):
-            run_deferring(tree, namespace, used, lambda part: compile(part, filename, "exec"))
-        elif experiment:
+        if source.lstrip().startswith(EXPERIMENT_MARK):
+            tree = definitions_only(ast.parse(code, filename))
             exec(compile(tree, filename, "exec"), namespace)
-        else:
-            _exec(code, namespace, cell)
-        if experiment:
             return CellOutcome(cell, "skipped-work")
+        _exec(code, namespace, cell)
     except BaseException as exc:  # noqa: BLE001 - a student cell may raise anything, SystemExit included
         return CellOutcome(cell, "error", clean(type(exc).__name__, 80), _last_line(exc))
     return CellOutcome(cell, "ok", message="; ".join(dict.fromkeys(shell.notes)))

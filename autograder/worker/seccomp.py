@@ -26,6 +26,9 @@ _TABLES = {
     "x86_64": (0xC000003E, 41, (248, 249, 250), (29, 30, 31, 67, 64, 65, 66, 220, 68, 69, 70, 71, 240)),
     "aarch64": (0xC00000B7, 198, (217, 218, 219), (194, 195, 196, 197, 190, 191, 192, 193, 186, 187, 188, 189, 180)),
 }
+# io_uring_setup, io_uring_enter, io_uring_register (the same numbers on both): io_uring can create and connect a
+# socket without the socket syscall this filter inspects, so it is refused altogether
+_IO_URING = (425, 426, 427)
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -43,10 +46,10 @@ def _instruction(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
 
 
 def install(block_ipc: bool) -> None:
-    """Refuse kernel keys and new Unix sockets (and SysV/POSIX IPC when `block_ipc`) to this process and its children,
-    for good. OSError if the kernel refuses the filter."""
+    """Refuse kernel keys, io_uring and new Unix sockets (and SysV/POSIX IPC when `block_ipc`) to this process and its
+    children, for good. OSError if the kernel refuses the filter."""
     arch, socket_nr, keys, ipc = _TABLES[platform.machine()]
-    denied = [*keys, *(ipc if block_ipc else ())]
+    denied = [*keys, *_IO_URING, *(ipc if block_ipc else ())]
     deny = _instruction(_RET_K, _ERRNO | errno.EPERM)
     allow = _instruction(_RET_K, _ALLOW)
     body = [_instruction(_LD_W_ABS, 4), _instruction(_JEQ_K, arch, jt=1), deny, _instruction(_LD_W_ABS, 0)]

@@ -34,9 +34,8 @@ from autograder import wire
 from autograder.limits import Limits
 from autograder.student_text import clean
 from autograder.worker.calls import describe_error, run_request
-from autograder.worker.execute import CellOutcome, is_public_check, notebook_uses, run_cell
+from autograder.worker.execute import CellOutcome, is_public_check, run_cell
 from autograder.worker.frames import ChannelClosed, ChannelTimeout, FrameTooLarge, recv_frame, send_frame
-from autograder.worker.imports import Uses
 from autograder.worker.sandbox import Sandbox
 
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
@@ -75,8 +74,6 @@ def serve_session(fd: int, sandbox: Sandbox) -> NoReturn:
         limits = Limits.from_json(request["limits"])
         sandbox.enter(int(limits.memory_mb * 2**20), int(limits.submission) + 30)
         session = _Session(fd, sandbox, limits)
-        global _USED
-        _USED = notebook_uses(request["cells"])  # so imports nothing graded uses can wait (worker/imports.py)
         session.run_cells(list(enumerate(request["cells"], start=1)))
         send_frame(fd, json.dumps({"ready": True}).encode())
         while True:
@@ -185,7 +182,7 @@ class _Session:
             child.kill()
             failure = CellOutcome(number, "crashed", message=f"the cell's report to the grader was {_size(exc.size)}, "
                                   f"far more than a report can be (did it write to the grader's channel?); {_DISCARDED}")  # fmt: skip
-        except (ChannelClosed, OSError, ValueError, TypeError):
+        except (ChannelClosed, OSError, ValueError, TypeError, KeyError, RecursionError):  # a malformed report too
             ended = child.kill(ask=True)
             failure = CellOutcome(number, "crashed", message=f"the cell ended its process ({ended}); {_DISCARDED}")
         else:
@@ -289,7 +286,6 @@ def _start(sock: socket.socket, command: dict[str, Any], fork: _Fork) -> NoRetur
 
 
 _NAMESPACE: dict[str, Any] = {"__name__": "__main__"}  # the notebook's globals, in the forks that run its code
-_USED: Uses | None = None  # what the notebook's cells use, read once per session before its forks
 
 
 def _hold(sock: socket.socket, fork: _Fork) -> NoReturn:
@@ -321,7 +317,7 @@ def _hold(sock: socket.socket, fork: _Fork) -> NoReturn:
 def _run_or_skip(source: str, namespace: dict[str, Any], number: int) -> dict[str, Any]:
     if is_public_check(source):  # prints only; skipping it saves the checks' own work
         return CellOutcome(number, "skipped-work").to_json()
-    return run_cell(source, namespace, number, _USED).to_json()
+    return run_cell(source, namespace, number).to_json()
 
 
 def _serve_calls(channel: int) -> NoReturn:
@@ -373,10 +369,11 @@ def reap_children(*_: object) -> None:
 
 def _kill_group(pid: int) -> str:
     """Kill a fork and its process group; how it ended (its own exit status if it had ended already)."""
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    for kill in (os.killpg, os.kill):  # the fork itself too: it may have moved to another process group
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
     return _reap(pid)
 
 

@@ -13,7 +13,6 @@ import resource
 import shutil
 import signal
 import socket
-import sys
 import time
 from typing import NoReturn
 
@@ -29,11 +28,7 @@ _QUIET_READINGS = 3
 def warm_up(assignment: Assignment) -> None:
     """Import what every submission of the assignment needs, once, so forks start warm: its warm-up modules and the
     forbidden-call recorder of its list. Call it in the grader before forking, and before the hidden graders, the
-    probes or the reference are imported: the workers hold everything this imports, and nothing else.
-
-    What a notebook imports for its experiments only is not warmed: the workers leave such imports undone until
-    something uses them (autograder/worker/imports.py), so no submission pays for them, and neither does the grader.
-    """
+    probes or the reference are imported: the workers hold everything this imports, and nothing else."""
     import threadpoolctl
     import torch
 
@@ -42,8 +37,9 @@ def warm_up(assignment: Assignment) -> None:
         loaded = importlib.import_module(module)
         if function:
             getattr(loaded, function)()
-    if "matplotlib" in sys.modules:  # this process and its forks only: never leak a backend choice through os.environ
-        sys.modules["matplotlib"].use("Agg")
+    import matplotlib
+
+    matplotlib.use("Agg")  # this process and its forks only: never leak a backend choice through the environment
     torch.set_num_threads(1)  # small tensors; one thread is faster and keeps forks safe
     # The same for numpy's BLAS and OpenMP pools, already started at import: their idle threads spin, and with
     # --jobs 2 on two cores the spinning cost 40% of the batch's wall time (measured: 31.7 s -> 18.7 s for 12).

@@ -58,3 +58,10 @@ def test_array_references_must_exist():
     forged = data.replace(b'{"__array__": 0}', b'{"__array__": 7}')
     with pytest.raises(wire.WireError, match="out of range"):
         wire.decode(forged)
+
+
+def test_a_message_nested_too_deeply_is_refused_not_a_crash():
+    """JSON accepts 600 levels; rebuilding them would exhaust the grader's stack (RecursionError, a grader fault)."""
+    head = b"[" * 600 + b"]" * 600
+    with pytest.raises(wire.WireError, match="nested too deeply"):
+        wire.decode(len(head).to_bytes(8, "big") + head + (0).to_bytes(8, "big"))
