@@ -174,7 +174,9 @@ class Sandbox:
         """In each process forked to run student code: with Landlock signal scoping, a domain of its own inside the
         session's, so neither it nor anything it starts can signal the session process that talks to the grader."""
         if self.landlock_abi >= 6:
-            landlock.Ruleset(self.landlock_abi, scopes_only=True).restrict()
+            ruleset = landlock.Ruleset(self.landlock_abi, scopes_only=True)
+            ruleset.restrict()
+            os.close(ruleset.fd)  # the domain stays; the descriptor would only leak into student code
 
 
 def plan(secret: Iterable[Path] = (), jobs: int = 1) -> list[Sandbox]:

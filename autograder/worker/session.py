@@ -232,7 +232,13 @@ class _Session:
             for extra in fds:
                 os.close(extra)
             raise _Lost("the process holding your notebook's state has ended")
-        return _Child(socket.socket(fileno=fds[0]), pidfd=fds[1], holder=holder)
+        try:  # a thread of the student's in the holder could have sent any descriptor
+            sock = socket.socket(fileno=fds[0])
+        except OSError as exc:
+            for fd in fds:
+                os.close(fd)
+            raise _Lost("the process holding your notebook's state sent something unexpected") from exc
+        return _Child(sock, pidfd=fds[1], holder=holder)
 
     def call(self, request: bytes) -> bytes:
         """The wire-encoded reply to one wire-encoded request, from the call fork of the current question."""
