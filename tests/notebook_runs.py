@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from autograder.authoring.verify import NotebookRun
+from autograder.authoring.verify import NotebookRun, problems
 
 
 def printed(run: NotebookRun) -> str:
@@ -38,3 +38,11 @@ def passed_no_public_check(question: str, text: str) -> bool:
     """The template's honest answer: none passed, and never a claim that all did."""
     return (text.startswith(f"[{question}] 0 of ") and "public checks passed. Hidden tests run at grading." in text
             and "All test cases passed" not in text)  # fmt: skip
+
+
+def assert_fails_only_at_its_stubs(run: NotebookRun) -> None:
+    """The template runs to the end, and the only errors are its stubs' NotImplementedError."""
+    assert problems(run, "template") == []
+    assert run.errors, "the template's stubs should raise NotImplementedError"
+    assert {e.name for e in run.errors} == {"NotImplementedError"}
+    assert all("not implemented yet" in e.value for e in run.errors)
