@@ -2,7 +2,8 @@
 
 otter_docker.py starts a private dockerd, makes the base image without a registry and says what is stood in for and
 why; the zip is exactly the one `autograder build` writes and the command is docs/otter.md's. Needs root (apt-get,
-dockerd, debootstrap), which CI has; the first run takes several minutes (debootstrap, then the grading image).
+dockerd, debootstrap), which CI has; the first run takes several minutes (debootstrap, then the grading image), most
+of it waiting for downloads and disks, so in a whole-suite run it runs beside the rest, in a second pytest process.
 """
 
 import shutil
@@ -16,10 +17,13 @@ import pytest
 from tests.grades import read_grades
 from tests.integrations import otter_docker
 
-pytestmark = pytest.mark.skipif(
-    not otter_docker.is_root(),
-    reason="otter grade needs a Docker engine, which this test installs and starts itself: run it as root",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not otter_docker.is_root(),
+        reason="otter grade needs a Docker engine, which this test installs and starts itself: run it as root",
+    ),
+    pytest.mark.beside,  # mostly downloads and image layers: it runs beside the rest of the suite (tests/conftest.py)
+]
 KERNEL_FILE = "autograder/integrations/otter/kernel.py"
 
 
