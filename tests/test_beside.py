@@ -54,7 +54,9 @@ def _project(tmp_path: Path) -> Path:
 
 
 def _pytest(project: Path, *args: str, sleep: float) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "BESIDE_LOG": str(project / "log"), "BESIDE_SLEEP": str(sleep)}
+    # TMPDIR: the second process's folder (kept after a failure, for its output) goes into the project
+    env = {**os.environ, "PYTHONPATH": str(REPO), "BESIDE_LOG": str(project / "log"), "BESIDE_SLEEP": str(sleep),
+           "TMPDIR": str(project)}  # fmt: skip
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(project), *args]
     return subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
@@ -72,6 +74,7 @@ def test_a_marked_module_runs_in_a_second_process_overlapping_the_rest_and_its_f
     assert "1 failed, 2 passed" in out, out
     assert "FAILED test_z_beside.py::test_fails" in out and "a failure in the second process" in out, out
     assert "2 tests ran beside the rest in a second pytest process" in out, out
+    assert f"its output and temporary files: {project}/pytest-beside-" in out, out
     log = _log(project)
     assert log["works"][0] == run.pid != log["waits"][0] == log["stopped"][0]
     assert log["waits"][1] < log["worked"][1] and log["works"][1] < log["waited"][1], "the two did not overlap"
