@@ -31,7 +31,7 @@ STOP_SECONDS = 300  # for the second process to run its teardowns after SIGINT (
 
 @dataclass
 class Beside:
-    """The second process: what it runs and where its reports go."""
+    """The second process: what it runs, and its reports as they arrive."""
 
     process: subprocess.Popen
     nodeids: set[str]
@@ -40,6 +40,36 @@ class Beside:
     ended: float | None = None
     waited: float = 0.0
     reports: dict[str, list] = field(default_factory=dict)
+    read: int = 0  # bytes of the reports file read so far
+
+    def receive(self, config: pytest.Config) -> None:
+        """Read the reports the second process has written since the last call (whole lines only)."""
+        if self.process.poll() is not None and self.ended is None:
+            self.ended = time.monotonic()
+        path = self.folder / "reports.jsonl"
+        if not path.exists():
+            return
+        with path.open("rb") as f:
+            f.seek(self.read)
+            data = f.read()
+        complete = data[: data.rfind(b"\n") + 1]
+        self.read += len(complete)
+        for line in complete.decode().splitlines():
+            report = config.hook.pytest_report_from_serializable(config=config, data=json.loads(line))
+            self.reports.setdefault(report.nodeid, []).append(report)
+
+    def done(self, nodeid: str) -> bool:
+        return any(report.when == "teardown" for report in self.reports.get(nodeid, []))
+
+    def wait_for(self, config: pytest.Config, nodeid: str) -> list:
+        """``nodeid``'s reports, once its teardown is reported or the second process has ended."""
+        waiting = time.monotonic()
+        self.receive(config)
+        while not self.done(nodeid) and self.ended is None:
+            time.sleep(0.5)
+            self.receive(config)
+        self.waited += time.monotonic() - waiting
+        return self.reports.get(nodeid, [])
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -82,33 +112,18 @@ class _Writer:
             f.write(json.dumps(data) + "\n")
 
 
-def _finish(config: pytest.Config, beside: Beside) -> None:
-    """Wait for the second process, then read its reports."""
-    if beside.ended is None:
-        waiting = time.monotonic()
-        beside.process.wait()
-        beside.ended = time.monotonic()
-        beside.waited = beside.ended - waiting
-        path = beside.folder / "reports.jsonl"
-        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-        for line in lines:
-            report = config.hook.pytest_report_from_serializable(config=config, data=json.loads(line))
-            beside.reports.setdefault(report.nodeid, []).append(report)
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
     beside = item.config.stash.get(_KEY, None)
     if beside is None or item.nodeid not in beside.nodeids:
         return None
-    _finish(item.config, beside)
+    reports = beside.wait_for(item.config, item.nodeid)
     item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-    reports = beside.reports.get(item.nodeid)
-    if not reports:
+    if not beside.done(item.nodeid):
         output = (beside.folder / "output.txt").read_text(errors="replace")[-6000:]
-        reports = [pytest.TestReport(item.nodeid, item.location, {}, "failed", (
-            f"the second pytest process (exit code {beside.process.returncode}) reported nothing for this test; "
-            f"its output ends:\n{output}"), "call")]  # fmt: skip
+        reports = [*reports, pytest.TestReport(item.nodeid, item.location, {}, "failed", (
+            f"the second pytest process (exit code {beside.process.returncode}) ended before this test did; "
+            f"its output ends:\n{output}"), "teardown" if reports else "call")]  # fmt: skip
     for report in reports:
         item.ihook.pytest_runtest_logreport(report=report)
     item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
@@ -116,27 +131,31 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Stop a second process this session no longer waits for (an early end): SIGINT, so its teardowns run."""
+    """Let the second process end; if this session ended before its tests did (``-x``, Ctrl-C), SIGINT it first, so
+    that it stops at once and its teardowns run."""
     beside = session.config.stash.get(_KEY, None)
-    if beside is None or beside.process.poll() is not None:
+    if beside is None:
         return
-    beside.process.send_signal(signal.SIGINT)
+    beside.receive(session.config)
+    if beside.ended is None and not all(beside.done(nodeid) for nodeid in beside.nodeids):
+        beside.process.send_signal(signal.SIGINT)
     try:
         beside.process.wait(STOP_SECONDS)
     except subprocess.TimeoutExpired:
         beside.process.kill()
         beside.process.wait()
+    beside.receive(session.config)
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     beside = config.stash.get(_KEY, None)
-    if beside is None or beside.ended is None:
+    if beside is None:
         return
     failed = any(r.failed for reports in beside.reports.values() for r in reports) or beside.process.returncode != 0
     terminalreporter.write_line(
         f"{len(beside.nodeids)} tests ran beside the rest in a second pytest process: "
-        f"{beside.ended - beside.started:.0f} s from this session's collection, of which it waited "
-        f"{beside.waited:.0f} s at their place"
+        f"{beside.ended - beside.started:.0f} s from this session's collection to its end; this session waited "
+        f"{beside.waited:.0f} s for their results"
         + (f"; its output and temporary files: {beside.folder}" if failed else "")
     )
     if not failed:
