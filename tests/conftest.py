@@ -1,5 +1,6 @@
 """Test modules marked ``beside`` run in a second pytest process, started as soon as the session has collected, so
-that their waiting (package downloads, disk-bound image builds) overlaps the CPU-bound rest of the suite.
+that what they spend waiting (package downloads, disk-bound image builds) or on one core overlaps the rest of the
+suite on a 2-core machine.
 
 Their reports travel back through pytest's own report serialization (as pytest-xdist's do) and are shown at the
 modules' places in this session: one run, one summary, one exit status, failures with their tracebacks. A session
@@ -73,9 +74,8 @@ class Beside:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", f"{MARKER}: run this module in a second pytest process started with the session (it mostly waits)"
-    )
+    config.addinivalue_line("markers", f"{MARKER}: run this module in a second pytest process started with the "
+                            "session (it mostly waits, or uses one core, and shares nothing with other modules)")
     if os.environ.get(REPORTS):
         config.pluginmanager.register(_Writer(config, os.environ[REPORTS]), "beside-writer")
 

@@ -37,6 +37,15 @@ def test_waits(daemon):
 def test_fails(daemon):
     assert 1 == 2, "a failure in the second process"
 """
+FIRST = """
+import pytest
+
+pytestmark = pytest.mark.beside
+
+
+def test_first():
+    pass
+"""
 REST = RECORD + """
 
 def test_works():
@@ -48,6 +57,7 @@ def test_works():
 
 def _project(tmp_path: Path) -> Path:
     (tmp_path / "conftest.py").write_text(CONFTEST)
+    (tmp_path / "test_a_first.py").write_text(FIRST)  # before the rest: the rest waits for its results only
     (tmp_path / "test_rest.py").write_text(REST)
     (tmp_path / "test_z_beside.py").write_text(BESIDE)  # after the rest: the rest must not wait for it
     return tmp_path
@@ -71,9 +81,9 @@ def test_a_marked_module_runs_in_a_second_process_overlapping_the_rest_and_its_f
     run = _pytest(project, sleep=2)
     out, _ = run.communicate(timeout=120)
     assert run.returncode == 1, out
-    assert "1 failed, 2 passed" in out, out
+    assert "1 failed, 3 passed" in out, out
     assert "FAILED test_z_beside.py::test_fails" in out and "a failure in the second process" in out, out
-    assert "2 tests ran beside the rest in a second pytest process" in out, out
+    assert "3 tests ran beside the rest in a second pytest process" in out, out
     assert f"its output and temporary files: {project}/pytest-beside-" in out, out
     log = _log(project)
     assert log["works"][0] == run.pid != log["waits"][0] == log["stopped"][0]
