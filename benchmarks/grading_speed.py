@@ -1,7 +1,8 @@
 """Measure `autograder grade` against otter-grader's `otter run`, side by side on the same notebooks and machine.
 
     python benchmarks/grading_speed.py            # one submission x3, N = 10 and 40, otter on 3 notebooks (~10 min)
-    python benchmarks/grading_speed.py --quick    # one submission once, N = 3, otter on 1 notebook: it runs (CI)
+    python benchmarks/grading_speed.py --quick    # one submission once, N = 1 and 2, otter on 1 notebook, each
+                                                  # run once: every row and line of the table, at least cost (CI)
 
 Submissions come from optim_reg's grading corpus (tests/assignments/optim_reg/corpus/variants.py): correct notebooks
 and single-bug ones, cycled.
@@ -82,15 +83,18 @@ def tree_pss_kib(root: int) -> int:
     return total
 
 
-def run_measured(args: list[str], before: Callable[[], None] = lambda: None) -> Measured:
+def run_measured(args: list[str], before: Callable[[], None] = lambda: None, once: bool = False) -> Measured:
     """Wall and CPU time of a command, then its peak tree PSS from a second run; `before` runs before each, to
     give both the same start (an emptied cache, say).
 
     Two runs, because reading smaps_rollup walks each process's page tables: sampling it every 20 ms slowed a
-    batch of 10 from 15 s to 24 s, so the timed run is never sampled.
+    batch of 10 from 15 s to 24 s, so the timed run is never sampled. With ``once`` (--quick, whose numbers only
+    show that the benchmark works), one sampled run gives all three.
     """
     before()
     load = os.getloadavg()[0]
+    if once:
+        return Measured(*_run(args, sample=True), load)
     wall, cpu, _ = _run(args, sample=False)
     before()
     _, _, peak = _run(args, sample=True)
@@ -173,23 +177,25 @@ def _row(label: str, n: int, runs: list[Measured]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="a tiny run that only checks the benchmark works")
+    parser.add_argument("--quick", action="store_true",
+                        help="the smallest run that prints every row and line (CI checks that the benchmark works)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--sizes", type=int, nargs="+", help="batch sizes (default: 10 40)")
     parser.add_argument("--single", type=int, help="runs of one submission end to end (default: 3)")
     parser.add_argument("--otter-sample", type=int, help="notebooks graded with `otter run` (default: 3)")
     args = parser.parse_args()
-    sizes = sorted(args.sizes or ([3] if args.quick else [10, 40]))
+    sizes = sorted(args.sizes or ([1, 2] if args.quick else [10, 40]))  # two sizes: the marginal cost
     singles = args.single if args.single is not None else (1 if args.quick else 3)
     sample = args.otter_sample if args.otter_sample is not None else (1 if args.quick else 3)
+    once = args.quick
     work = Path(tempfile.mkdtemp(prefix="grading-bench-"))
     batches: dict[int, Measured] = {}
     try:
-        single = [run_measured(grade_command([ROOT / "solutions/optim_reg.ipynb"], work / f"one{i}", 1))
+        single = [run_measured(grade_command([ROOT / "solutions/optim_reg.ipynb"], work / f"one{i}", 1), once=once)
                   for i in range(singles)]  # fmt: skip
         for n in sizes:
             batch = make_batch(work / f"batch{n}", n)
-            batches[n] = run_measured(grade_command([batch], work / f"out{n}", args.jobs))
+            batches[n] = run_measured(grade_command([batch], work / f"out{n}", args.jobs), once=once)
         otter_runs: list[tuple[str, Measured]] = []
         otter = otter_executable()
         if otter and sample:
@@ -197,7 +203,7 @@ def main() -> None:
             for path in sorted(make_batch(work / "otter-sample", sample).glob("*.ipynb")):
                 (work / f"otter-{path.stem}").mkdir()  # otter run writes into an existing folder
                 command = [otter, "run", "--no-logo", "-a", str(archive), "-o", str(work / f"otter-{path.stem}"), str(path)]
-                otter_runs.append((path.stem, run_measured(command)))
+                otter_runs.append((path.stem, run_measured(command, once=once)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"{os.cpu_count()} cores; medians with (min-max) over the runs; load = 1-minute load average at each start")

@@ -1,6 +1,11 @@
-"""The benchmark's quick mode runs end to end (it checks that the benchmark works, not how fast anything is)."""
+"""The benchmark's quick mode runs end to end and prints every row and line of its table, with numbers (it checks that
+the benchmark works, not how fast anything is). It grades one submission at a time and asserts no timing, so in a
+whole-suite run it runs beside the rest, in a second pytest process (tests/conftest.py), using the core the rest
+often leaves idle."""
 
+import importlib.util
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -11,6 +16,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from grading_speed import tree_pids  # noqa: E402
+
+import pytest  # noqa: E402
+
+pytestmark = pytest.mark.beside
 
 GUARD = 1800  # seconds: a guard against a hang, not a time limit
 
@@ -49,9 +58,21 @@ def test_quick_benchmark_prints_its_table():
         process.communicate()
         raise AssertionError(f"the quick benchmark did not finish within {GUARD} s; its processes were killed")
     assert process.returncode == 0, err[-2000:]
-    assert "one submission, end to end" in out and "batch of 3" in out
-    assert "| CPU s |" in out and "peak MB" in out
-    assert "otter run per notebook" in out or "otter run: not measured" in out
+    assert "| run | n | wall s | CPU s | CPU s/submission | peak MB | load |" in out, out
+    rows = ["one submission, end to end (`--jobs 1`) | 1", "batch of 1 (`--jobs 1`) | 1", "batch of 2 (`--jobs 1`) | 2"]
+    lines = ["one submission end to end:", "marginal cost per extra submission (N=1->2):",
+             "peak memory of the whole tree:"]  # fmt: skip
+    if importlib.util.find_spec("otter"):
+        rows.append("`otter run`, 1 notebooks, each | 1")
+        lines += ["otter run per notebook:", "marginal CPU cost against otter run's CPU per notebook:",
+                  "one submission against otter run:"]  # fmt: skip
+    else:
+        lines.append("otter run: not measured")
+    numbers = r" \| [\d.]+ \| [\d.]+ \| [\d.]+ \| \d+ \| [\d.]+ \|$"  # wall, CPU, CPU per submission, MB, load
+    for row in rows:
+        assert re.search(rf"^\| {re.escape(row)}{numbers}", out, re.M), (row, out)
+    for line in lines:
+        assert re.search(rf"^- {re.escape(line)} .*\d", out, re.M), (line, out)
 
 
 def test_kill_tree_reaches_processes_that_left_the_group():
