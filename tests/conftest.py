@@ -152,8 +152,9 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     if beside is None:
         return
     failed = any(r.failed for reports in beside.reports.values() for r in reports) or beside.process.returncode != 0
+    count = len(beside.nodeids)
     terminalreporter.write_line(
-        f"{len(beside.nodeids)} tests ran beside the rest in a second pytest process: "
+        f"{count} test{'' if count == 1 else 's'} ran beside the rest in a second pytest process: "
         f"{beside.ended - beside.started:.0f} s from this session's collection to its end; this session waited "
         f"{beside.waited:.0f} s for their results"
         + (f"; its output and temporary files: {beside.folder}" if failed else "")
