@@ -17,7 +17,7 @@ import struct
 import time
 from array import array
 
-from autograder.worker.frames import ChannelClosed, ChannelTimeout, FrameTooLarge
+from autograder.worker.frames import ChannelClosed, ChannelTimeout, FrameTooLarge, frame
 
 _LENGTH = struct.Struct("!Q")
 _CREDENTIALS = struct.Struct("=iII")  # pid, uid, gid
@@ -38,8 +38,13 @@ class Peer:
     def __init__(self, sock: socket.socket, pidfd: int, pid: int = 0) -> None:
         self.sock, self.pidfd, self.pid = sock, pidfd, pid
 
-    def send(self, payload: bytes) -> None:
-        self.sock.sendall(_LENGTH.pack(len(payload)) + payload)
+    def send(self, payload: bytes, timeout: float) -> None:
+        """One frame to the fork, within `timeout` seconds (TimeoutError: the socket is then unusable)."""
+        self.sock.settimeout(timeout)
+        try:
+            self.sock.sendall(frame(payload))
+        finally:
+            self.sock.settimeout(None)
 
     def recv(self, timeout: float, max_bytes: int) -> bytes:
         """One frame the fork wrote, within `timeout` seconds; descriptors sent with it are closed."""

@@ -11,10 +11,11 @@ The cells run in one fork. Should a cell exceed its time limit or end its proces
 exhausted memory limit), that fork is killed and the cells run again from the start, each in a fork of the state
 the previous ones left (the process that ran a cell keeps its state and forks the next one), without the failed
 cell: later cells and every call still run, as if it had never been there. Each cell is reported to the grader
-once, and the last one of a fork only once that fork has handed over the state: should it end after its last
-report, that cell failed, and its outcome says so. Calls run in a fork of the state after the cells, replaced by a fresh one whenever the grader asks (at each
-question), so one question's calls can never disturb another's. The worker knows no assignment and no probe: it
-runs the calls the grader asks for (autograder/worker/calls.py) and sends back their outputs.
+once, and a fork's last cell only once that fork has handed over the state: should it end after its last report,
+that cell failed, and its outcome says so. Calls run in a fork of the state after the cells, replaced by a fresh one
+whenever the grader asks (at each question), so one question's calls can never disturb another's. The worker knows
+no assignment and no probe: it runs the calls the grader asks for (autograder/worker/calls.py) and sends back their
+outputs.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from autograder.limits import Limits
 from autograder.student_text import clean
 from autograder.worker.calls import describe_error, run_request
 from autograder.worker.execute import CellOutcome, is_public_check, run_cell
-from autograder.worker.frames import ChannelClosed, ChannelTimeout, FrameTooLarge, recv_frame, send_frame
+from autograder.worker.frames import ChannelClosed, ChannelTimeout, FrameTooLarge, frame, recv_frame, send_frame
 from autograder.worker.peer import Peer, close_all, listen_for_names
 from autograder.worker.sandbox import Sandbox
 
@@ -117,7 +118,7 @@ class _Child:
         try:  # the holder kills the rest of its group and reaps it
             if ask:
                 return clean(str(self.parent.request({"job": "report"}, 2.0)[0].get("ended")), 80)
-            self.parent.peer.sock.send(_frame(json.dumps({"job": "kill"}).encode()), socket.MSG_DONTWAIT)
+            self.parent.peer.sock.send(frame(json.dumps({"job": "kill"}).encode()), socket.MSG_DONTWAIT)
         except (OSError, ChannelClosed, ChannelTimeout):
             pass
         return "exit status unknown"
@@ -129,8 +130,8 @@ class _Child:
         the fork it announces killed): it is never read as the answer to a later one.
         """
         self.asked += 1
-        self.peer.send(json.dumps({**command, "id": self.asked}).encode())
         deadline = time.monotonic() + timeout
+        self.peer.send(json.dumps({**command, "id": self.asked}).encode(), timeout)
         while True:
             payload, fds = self.peer.recv_with_fds(max(0.0, deadline - time.monotonic()), 1024)
             try:
@@ -147,10 +148,6 @@ class _Child:
     def release(self) -> None:
         """Let it go: a state holder ends when its socket closes."""
         self.peer.close()
-
-
-def _frame(payload: bytes) -> bytes:
-    return len(payload).to_bytes(8, "big") + payload
 
 
 class _Session:
@@ -253,33 +250,14 @@ class _Session:
             theirs.close()
             child = _Child(Peer(mine, os.pidfd_open(pid), pid))
         else:
-            child = self._fork_holder(command, limit)
+            child = _fork_holder(self.holder, command, limit)
         try:
             if child.peer.recv(limit, len(_HELLO)) == _HELLO:
                 return child
         except (ChannelClosed, ChannelTimeout, OSError):
             pass
         child.kill()
-        raise _Lost("the process holding your notebook's state could not start another one")
-
-    def _fork_holder(self, command: dict[str, Any], limit: float) -> _Child:
-        """A fork of the state holder, which sends the session its end of the fork's socket and the fork's pidfd."""
-        assert self.holder is not None
-        try:
-            _, fds = self.holder.request(command, limit)
-        except ChannelTimeout as exc:
-            raise _Lost("the process holding your notebook's state did not answer in time") from exc
-        except (OSError, ChannelClosed) as exc:
-            raise _Lost("the process holding your notebook's state has ended") from exc
-        if len(fds) != 2:
-            close_all(fds)
-            raise _Lost("the process holding your notebook's state has ended")
-        try:  # a thread of the student's in the holder could have sent any descriptor
-            sock = socket.socket(fileno=fds[0])
-        except OSError as exc:
-            close_all(fds)
-            raise _Lost("the process holding your notebook's state sent something unexpected") from exc
-        return _Child(Peer(sock, fds[1]), parent=self.holder)
+        raise _Lost("a new process for it did not start as expected")
 
     def call(self, request: bytes) -> bytes:
         """The wire-encoded reply to one wire-encoded request, from the call fork of the current question."""
@@ -287,11 +265,11 @@ class _Session:
         try:
             if self.calls is None:
                 self.calls = self._spawn({"job": "calls"}, limit)
-            self.calls.peer.send(request)
+            self.calls.peer.send(request, limit)
             return self.calls.peer.recv(limit, wire.MAX_REPLY_BYTES)
         except _Lost as exc:
             return _error("Crashed", f"the call could not start: {exc}")
-        except ChannelTimeout:
+        except TimeoutError:  # ChannelTimeout too
             self.stop_calls()
             return _error("Timeout", f"the call did not finish within {limit:g} s, its time limit, and was stopped (an endless loop?)")
         except FrameTooLarge as exc:
@@ -306,6 +284,25 @@ class _Session:
         if self.calls is not None:
             self.calls.kill()
             self.calls = None
+
+
+def _fork_holder(holder: _Child, command: dict[str, Any], limit: float) -> _Child:
+    """A fork of the state holder, which sends the session its end of the fork's socket and the fork's pidfd."""
+    try:
+        _, fds = holder.request(command, limit)
+    except TimeoutError as exc:  # ChannelTimeout too
+        raise _Lost("the process holding your notebook's state did not answer in time") from exc
+    except (OSError, ChannelClosed) as exc:
+        raise _Lost("the process holding your notebook's state has ended") from exc
+    if len(fds) != 2:
+        close_all(fds)
+        raise _Lost("the process holding your notebook's state has ended")
+    try:  # a thread of the student's in the holder could have sent any descriptor
+        sock = socket.socket(fileno=fds[0])
+    except OSError as exc:
+        close_all(fds)
+        raise _Lost("the process holding your notebook's state sent something unexpected") from exc
+    return _Child(Peer(sock, fds[1]), parent=holder)
 
 
 def _error(kind: str, message: str) -> bytes:
@@ -326,7 +323,7 @@ def _start(sock: socket.socket, command: dict[str, Any], fork: _Fork) -> NoRetur
         for number, source in command["cells"]:
             send_frame(sock.fileno(), json.dumps(_run_or_skip(source, _NAMESPACE, number)).encode())
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)  # made now: no process the cells
-        socket.send_fds(sock, [_frame(_DONE)], [listen_for_names(theirs).fileno()])  # started holds it
+        socket.send_fds(sock, [frame(_DONE)], [listen_for_names(theirs).fileno()])  # started holds it
         theirs.close()
         sock.close()
         _hold(mine, fork)
@@ -359,7 +356,7 @@ def _hold(sock: socket.socket, fork: _Fork) -> NoReturn:
             _start(theirs, command, fork)
         theirs.close()
         pidfd = os.pidfd_open(last)
-        socket.send_fds(sock, [_frame(json.dumps({"id": command["id"]}).encode())], [mine.fileno(), pidfd])
+        socket.send_fds(sock, [frame(json.dumps({"id": command["id"]}).encode())], [mine.fileno(), pidfd])
         mine.close()
         os.close(pidfd)
 

@@ -60,10 +60,14 @@ def test_a_late_answer_of_the_state_holder_is_never_taken_for_the_next_one(zygot
 
 def test_a_last_cell_whose_process_ends_after_its_report_is_reported_as_failed(zygote):
     """Its effects are discarded (the cells run again without it), so the grader must not be told it ran."""
-    last = "def triple(x):\n    return 3 * x\n" + _frame(
-        "b'{\"cell\": 2, \"status\": \"ok\", \"error_type\": \"\", \"message\": \"\"}'"
-    ) + "os._exit(0)"
-    sub = RemoteSubmission(zygote, ["def double(x):\n    return 2 * x", last], Limits(cell=3, call=3, submission=60), CALLS)
+    last = (
+        "def triple(x):\n    return 3 * x\n"
+        + _frame('b\'{"cell": 2, "status": "ok", "error_type": "", "message": ""}\'')
+        + "os._exit(0)"
+    )
+    sub = RemoteSubmission(
+        zygote, ["def double(x):\n    return 2 * x", last], Limits(cell=3, call=3, submission=60), CALLS
+    )
     try:
         assert [c.status for c in sub.cell_outcomes] == ["ok", "crashed"]
         assert "ended its process" in sub.cell_outcomes[1].message
@@ -83,7 +87,9 @@ def test_processes_a_cell_leaves_behind_cannot_take_the_state_holders_new_socket
         "        if got:\n            time.sleep(60)\n        os._exit(0)\n"
         "def holder(x):\n    return x * 0 + float(os.getppid() == first)"
     )
-    sub = RemoteSubmission(zygote, [thieves, "def double(x):\n    return 2 * x"], Limits(cell=3, call=3, submission=60), CALLS)
+    sub = RemoteSubmission(
+        zygote, [thieves, "def double(x):\n    return 2 * x"], Limits(cell=3, call=3, submission=60), CALLS
+    )
     try:
         assert [c.status for c in sub.cell_outcomes] == ["ok", "ok"]
         assert call(sub, "double", [1.0]) == [2.0]
@@ -115,7 +121,11 @@ def test_what_a_process_left_behind_writes_on_the_report_socket_is_never_read(zy
             _frame(_NESTED) + _frame("b'{\"cell\": 2, \"status\": \"timeout\"}'")).splitlines())
         + "\n    time.sleep(30)\n    os._exit(0)"
     )  # fmt: skip
-    cells = [writer, "import time\ntime.sleep(1.0)\ndef double(x):\n    return 2 * x", "def triple(x):\n    return 3 * x"]
+    cells = [
+        writer,
+        "import time\ntime.sleep(1.0)\ndef double(x):\n    return 2 * x",
+        "def triple(x):\n    return 3 * x",
+    ]
     sub = RemoteSubmission(zygote, cells, Limits(cell=3, call=3, submission=60), CALLS)
     try:
         assert sub.dead is None
