@@ -36,15 +36,15 @@ def _holder_stopped_for(seconds: float) -> str:
     )
 
 
-@pytest.mark.parametrize("stopped, third", [(4.0, "ok"), (6.5, "crashed")])
+@pytest.mark.parametrize("stopped, third", [(4.3, "ok"), (8.3, "crashed")])
 def test_a_late_answer_of_the_state_holder_is_never_taken_for_the_next_one(zygote, stopped, third):
     """Cell 2 fails, so the cells run again, each in a fork of the process holding the state, and cell 3 stops that
-    process. Stopped for 4 s, it answers "how did cell 3's fork end" after the session stopped waiting (2 s); for
-    6.5 s, also cell 4's fork after its time limit (3 s). A late answer must be dropped, never read as the answer
-    to the next request."""
+    process. Stopped for 4.3 s, it answers "how did cell 3's fork end" after the session stopped waiting (2 s); for
+    8.3 s, also cell 4's fork after its time limit (4 s), and before cell 5's ends (2 s of margin each way). A late
+    answer must be dropped, never read as the answer to the next request."""
     cells = ["import os, signal, time\nfirst = os.getpid()\ndef double(x):\n    return 2 * x", "os._exit(4)",
              _holder_stopped_for(stopped), "def triple(x):\n    return 3 * x", "def quadruple(x):\n    return 4 * x"]  # fmt: skip
-    sub = RemoteSubmission(zygote, cells, Limits(cell=3, call=3, submission=60), CALLS)
+    sub = RemoteSubmission(zygote, cells, Limits(cell=4, call=4, submission=60), CALLS)
     try:
         assert sub.dead is None
         assert [c.status for c in sub.cell_outcomes] == ["ok", "crashed", "crashed", third, "ok"], sub.cell_outcomes
