@@ -30,10 +30,14 @@ class ChannelTimeout(TimeoutError):
     """No complete frame arrived before the deadline."""
 
 
+def frame(payload: bytes) -> bytes:
+    """One frame's bytes: the payload's length, then the payload."""
+    return _LENGTH.pack(len(payload)) + payload
+
+
 def send_frame(fd: int, payload: bytes) -> None:
     """Write one frame (blocking)."""
-    data = _LENGTH.pack(len(payload)) + payload
-    view = memoryview(data)
+    view = memoryview(frame(payload))
     while view:
         written = os.write(fd, view)
         view = view[written:]

@@ -81,12 +81,15 @@ class Sandbox:
             found.append(
                 "this system does not let the grader create namespaces"
                 + ("" if self.uid is not None else " as an unprivileged user")
-                + ", so submissions share the network stack (UDP) and SysV IPC is refused instead of private"
+                + ", so submissions share the network stack (UDP)"
                 + ("" if self.uid is not None else ", they share your user's process limit")
                 + ", and disk use is bounded per file only (allow user namespaces, or grade as root with CAP_SYS_ADMIN)"
             )
         if not seccomp.supported():
-            found.append("seccomp filters are not built for this processor, so kernel keys and Unix sockets are open")
+            found.append(
+                "seccomp filters are not built for this processor, so kernel keys, Unix sockets, SysV IPC and files "
+                "without a path (memfd, which no memory limit counts) are open"
+            )
         return found
 
     def session_cleaner(self) -> Callable[[], None] | None:
@@ -151,7 +154,7 @@ class Sandbox:
         elif self.private:
             _drop_capabilities()  # those the user namespace gave
         if seccomp.supported():
-            seccomp.install(block_ipc=not self.private)
+            seccomp.install()
         if ruleset is not None:
             ruleset.restrict()
             os.close(ruleset.fd)

@@ -1,18 +1,21 @@
 """One submission's worker: runs its cells, then answers requests of calls. Runs in a process forked from the zygote.
 
 The session process holds the grader's channel and never runs a line of student code: every cell and every call
-runs in a fork, which reports to the session over a private socket that nothing else holds, and only the session
-writes to the grader. So a process a cell leaves behind, or one that dies halfway through writing, can at worst
-spoil the report of the cell or call that started it; the session checks each report (size, deadline, shape) and
-turns anything else into that cell's or call's failure, in words a student understands.
+runs in a fork, which reports to the session over a socket of its own, and only the session writes to the grader.
+Of what arrives on that socket the session reads only what the fork wrote itself (autograder/worker/peer.py): what
+a process the fork started writes there is dropped unread. A fork that dies halfway through writing, or writes
+nonsense, can at worst spoil its own cell's or call's report; the session checks each report (size, deadline, shape)
+and turns anything else into that cell's or call's failure, in words a student understands.
 
 The cells run in one fork. Should a cell exceed its time limit or end its process (``os._exit``, a crash, an
 exhausted memory limit), that fork is killed and the cells run again from the start, each in a fork of the state
 the previous ones left (the process that ran a cell keeps its state and forks the next one), without the failed
 cell: later cells and every call still run, as if it had never been there. Each cell is reported to the grader
-once. Calls run in a fork of the state after the cells, replaced by a fresh one whenever the grader asks (at each
-question), so one question's calls can never disturb another's. The worker knows no assignment and no probe: it
-runs the calls the grader asks for (autograder/worker/calls.py) and sends back their outputs.
+once, and a fork's last cell only once that fork has handed over the state: should it end after its last report,
+that cell failed, and its outcome says so. Calls run in a fork of the state after the cells, replaced by a fresh one
+whenever the grader asks (at each question), so one question's calls can never disturb another's. The worker knows
+no assignment and no probe: it runs the calls the grader asks for (autograder/worker/calls.py) and sends back their
+outputs.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ import contextlib
 import io
 import json
 import os
-import select
 import signal
 import socket
 import sys
@@ -35,12 +37,14 @@ from autograder.limits import Limits
 from autograder.student_text import clean
 from autograder.worker.calls import describe_error, run_request
 from autograder.worker.execute import CellOutcome, is_public_check, run_cell
-from autograder.worker.frames import ChannelClosed, ChannelTimeout, FrameTooLarge, recv_frame, send_frame
+from autograder.worker.frames import ChannelClosed, ChannelTimeout, FrameTooLarge, frame, recv_frame, send_frame
+from autograder.worker.peer import Peer, close_all, listen_for_names
 from autograder.worker.sandbox import Sandbox
 
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
 _MAX_OUTCOME_BYTES = 64 * 1024  # a cell's report: a status and two capped texts
 _DONE = b"done"
+_HELLO = b"hello"  # a fork's first message, before any student code: it names the fork to the session
 _DISCARDED = "its effects were discarded and the cells after it ran without it"
 
 
@@ -95,41 +99,55 @@ class _Lost(Exception):
 
 @dataclass
 class _Child:
-    """A fork running student code, seen from the session: the session's end of its socket, and how to stop it."""
+    """A fork running student code, seen from the session: what it writes (a Peer), and how to stop it."""
 
-    sock: socket.socket
-    pid: int = 0  # when the session forked it itself
-    pidfd: int = -1  # when a state holder forked it (its pid there means nothing here)
-    holder: socket.socket | None = None
+    peer: Peer
+    parent: _Child | None = None  # the state holder that forked it; None: the session did
+    asked: int = 0  # requests made of it as a state holder: each answer names the request it answers
 
     def kill(self, ask: bool = False) -> str:
         """Stop it and its process group; how it ended (asked of the holder that forked it when `ask`)."""
-        self.sock.close()
-        if self.pid:
-            return _kill_group(self.pid)
+        if self.parent is None:
+            self.peer.sock.close()
+            ended = _kill_group(self.peer.pid)
+            self.peer.close()
+            return ended
         with contextlib.suppress(OSError):
-            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            signal.pidfd_send_signal(self.peer.pidfd, signal.SIGKILL)
         self.release()
-        if self.holder is None:
-            return "exit status unknown"
         try:  # the holder kills the rest of its group and reaps it
-            self.holder.send(_frame(b"report" if ask else b"kill"), socket.MSG_DONTWAIT)
             if ask:
-                return clean(recv_frame(self.holder.fileno(), 2.0, 200).decode(errors="replace"), 80)
+                return clean(str(self.parent.request({"job": "report"}, 2.0)[0].get("ended")), 80)
+            self.parent.peer.sock.send(frame(json.dumps({"job": "kill"}).encode()), socket.MSG_DONTWAIT)
         except (OSError, ChannelClosed, ChannelTimeout):
             pass
         return "exit status unknown"
 
+    def request(self, command: dict[str, Any], timeout: float) -> tuple[dict[str, Any], list[int]]:
+        """Ask this state holder something and wait for its answer to it, with the descriptors sent with it.
+
+        An answer to an earlier request, which came after the session had stopped waiting for it, is dropped (and
+        the fork it announces killed): it is never read as the answer to a later one.
+        """
+        self.asked += 1
+        deadline = time.monotonic() + timeout
+        self.peer.send(json.dumps({**command, "id": self.asked}).encode(), timeout)
+        while True:
+            payload, fds = self.peer.recv_with_fds(max(0.0, deadline - time.monotonic()), 1024)
+            try:
+                answer = json.loads(payload)
+            except (ValueError, RecursionError):
+                answer = None
+            if isinstance(answer, dict) and answer.get("id") == self.asked:
+                return answer, fds
+            if len(fds) == 2:
+                with contextlib.suppress(OSError):
+                    signal.pidfd_send_signal(fds[1], signal.SIGKILL)
+            close_all(fds)
+
     def release(self) -> None:
         """Let it go: a state holder ends when its socket closes."""
-        self.sock.close()
-        if self.pidfd >= 0:
-            os.close(self.pidfd)
-            self.pidfd = -1
-
-
-def _frame(payload: bytes) -> bytes:
-    return len(payload).to_bytes(8, "big") + payload
+        self.peer.close()
 
 
 class _Session:
@@ -161,19 +179,22 @@ class _Session:
         """Run numbered cells in one fork of the current state; the number of the cell that failed, or None (the
         fork then holds the state)."""
         limit = self.limits.cell
-        number = cells[0][0]
+        number, last = cells[0][0], cells[-1][0]
         try:
             child = self._spawn({"job": "cells", "cells": cells}, limit)
         except _Lost as exc:
             self._report(CellOutcome(number, "crashed", message=f"the cell could not start: {exc}; {_DISCARDED}"))
             return number
+        held = None  # the last cell's outcome, reported once its fork has handed over: a failure until then is its own
         try:
             for number, _ in cells:
-                outcome = CellOutcome.from_json(json.loads(recv_frame(child.sock.fileno(), limit, _MAX_OUTCOME_BYTES)))
-                self._report(CellOutcome(number, outcome.status, outcome.error_type, outcome.message))
-            if recv_frame(child.sock.fileno(), limit, 16) != _DONE:  # a failure here is blamed on the last cell
-                raise ValueError("the fork did not end its cells as expected")
-            self._hand_over(child)
+                outcome = CellOutcome.from_json(json.loads(child.peer.recv(limit, _MAX_OUTCOME_BYTES)))
+                outcome = CellOutcome(number, outcome.status, outcome.error_type, outcome.message)
+                if number == last:
+                    held = outcome
+                else:
+                    self._report(outcome)
+            self._hand_over(child, limit)
         except ChannelTimeout:
             child.kill()
             stopped = f"the cell ran longer than {limit:g} s, its time limit, and was stopped; {_DISCARDED}"
@@ -186,21 +207,28 @@ class _Session:
             ended = child.kill(ask=True)
             failure = CellOutcome(number, "crashed", message=f"the cell ended its process ({ended}); {_DISCARDED}")
         else:
+            if held is not None:
+                self._report(held)
             self._adopt(child)
             return None
         self._report(failure)
         return number
 
-    def _hand_over(self, child: _Child) -> None:
-        """Give a fork that ran cells a new socket to hold the state on: processes its cells started hold the old
-        one, and whatever they write there from now on reaches no one."""
-        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    @staticmethod
+    def _hand_over(child: _Child, limit: float) -> None:
+        """Take the new socket a fork that ran its cells holds the state on. The fork makes it and sends the session
+        its end, which only the session can receive (processes its cells started hold the old socket too, and could
+        take anything sent the other way); and the session takes it only from the fork itself."""
+        payload, fds = child.peer.recv_with_fds(limit, 16)
+        if payload != _DONE or len(fds) != 1:
+            close_all(fds)
+            raise ValueError("the fork did not end its cells as expected")
         try:
-            socket.send_fds(child.sock, [b"h"], [theirs.fileno()])
-        finally:
-            theirs.close()
-        child.sock.close()
-        child.sock = mine
+            sock = socket.socket(fileno=fds[0])
+        except OSError:
+            close_all(fds)
+            raise
+        child.peer.replace(sock)
 
     def _adopt(self, child: _Child | None) -> None:
         """`child` holds the state from now on; the previous holder, told nothing more, ends when its socket closes."""
@@ -212,6 +240,7 @@ class _Session:
         """A fork of the current state running `command` (cells to run, or calls to serve)."""
         if self.holder is None:
             mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            listen_for_names(mine)
             pid = self.fork()
             if pid == 0:  # the grader's channel, and every other descriptor of the session, stay out of reach
                 os.closerange(3, theirs.fileno())
@@ -219,26 +248,16 @@ class _Session:
                 self.sandbox.confine_student()
                 _start(theirs, command, _Fork(self.sandbox.student_cleaner()))
             theirs.close()
-            return _Child(mine, pid=pid)
-        holder = self.holder.sock
+            child = _Child(Peer(mine, os.pidfd_open(pid), pid))
+        else:
+            child = _fork_holder(self.holder, command, limit)
         try:
-            send_frame(holder.fileno(), json.dumps(command).encode())
-            if not select.select([holder], [], [], limit)[0]:
-                raise _Lost("the process holding your notebook's state did not answer in time")
-            _, fds, _, _ = socket.recv_fds(holder, 16, 2)
-        except (OSError, ValueError) as exc:
-            raise _Lost("the process holding your notebook's state has ended") from exc
-        if len(fds) != 2:
-            for extra in fds:
-                os.close(extra)
-            raise _Lost("the process holding your notebook's state has ended")
-        try:  # a thread of the student's in the holder could have sent any descriptor
-            sock = socket.socket(fileno=fds[0])
-        except OSError as exc:
-            for fd in fds:
-                os.close(fd)
-            raise _Lost("the process holding your notebook's state sent something unexpected") from exc
-        return _Child(sock, pidfd=fds[1], holder=holder)
+            if child.peer.recv(limit, len(_HELLO)) == _HELLO:
+                return child
+        except (ChannelClosed, ChannelTimeout, OSError):
+            pass
+        child.kill()
+        raise _Lost("a new process for it did not start as expected")
 
     def call(self, request: bytes) -> bytes:
         """The wire-encoded reply to one wire-encoded request, from the call fork of the current question."""
@@ -246,11 +265,11 @@ class _Session:
         try:
             if self.calls is None:
                 self.calls = self._spawn({"job": "calls"}, limit)
-            send_frame(self.calls.sock.fileno(), request)
-            return recv_frame(self.calls.sock.fileno(), limit, wire.MAX_REPLY_BYTES)
+            self.calls.peer.send(request, limit)
+            return self.calls.peer.recv(limit, wire.MAX_REPLY_BYTES)
         except _Lost as exc:
             return _error("Crashed", f"the call could not start: {exc}")
-        except ChannelTimeout:
+        except TimeoutError:  # ChannelTimeout too
             self.stop_calls()
             return _error("Timeout", f"the call did not finish within {limit:g} s, its time limit, and was stopped (an endless loop?)")
         except FrameTooLarge as exc:
@@ -267,6 +286,25 @@ class _Session:
             self.calls = None
 
 
+def _fork_holder(holder: _Child, command: dict[str, Any], limit: float) -> _Child:
+    """A fork of the state holder, which sends the session its end of the fork's socket and the fork's pidfd."""
+    try:
+        _, fds = holder.request(command, limit)
+    except TimeoutError as exc:  # ChannelTimeout too
+        raise _Lost("the process holding your notebook's state did not answer in time") from exc
+    except (OSError, ChannelClosed) as exc:
+        raise _Lost("the process holding your notebook's state has ended") from exc
+    if len(fds) != 2:
+        close_all(fds)
+        raise _Lost("the process holding your notebook's state has ended")
+    try:  # a thread of the student's in the holder could have sent any descriptor
+        sock = socket.socket(fileno=fds[0])
+    except OSError as exc:
+        close_all(fds)
+        raise _Lost("the process holding your notebook's state sent something unexpected") from exc
+    return _Child(Peer(sock, fds[1]), parent=holder)
+
+
 def _error(kind: str, message: str) -> bytes:
     return wire.encode({"error": {"type": kind, "message": message}})
 
@@ -279,14 +317,16 @@ def _start(sock: socket.socket, command: dict[str, Any], fork: _Fork) -> NoRetur
     """In a fork: run the command's cells, reporting each, then hold the state; or serve calls. Never returns."""
     try:
         os.setpgid(0, 0)
+        send_frame(sock.fileno(), _HELLO)
         if command["job"] == "calls":
             _serve_calls(sock.fileno())
         for number, source in command["cells"]:
             send_frame(sock.fileno(), json.dumps(_run_or_skip(source, _NAMESPACE, number)).encode())
-        send_frame(sock.fileno(), _DONE)
-        _, fds, _, _ = socket.recv_fds(sock, 16, 1)
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)  # made now: no process the cells
+        socket.send_fds(sock, [frame(_DONE)], [listen_for_names(theirs).fileno()])  # started holds it
+        theirs.close()
         sock.close()
-        _hold(socket.socket(fileno=fds[0]), fork)
+        _hold(mine, fork)
     except BaseException:  # noqa: BLE001
         os._exit(0)
 
@@ -298,24 +338,25 @@ def _hold(sock: socket.socket, fork: _Fork) -> NoReturn:
     """Keep the state the cells left and fork from it whenever the session asks; end when the session lets go."""
     last = 0
     while True:
-        command = recv_frame(sock.fileno(), None, MAX_REQUEST_BYTES)
-        if command in (b"kill", b"report"):
+        command = json.loads(recv_frame(sock.fileno(), None, MAX_REQUEST_BYTES))
+        if command["job"] in ("kill", "report"):
             ended = _kill_group(last) if last else "exit status unknown"  # before any other reaping takes its status
             reap_children()
             last = 0
-            if command == b"report":
-                send_frame(sock.fileno(), ended.encode())
+            if command["job"] == "report":
+                send_frame(sock.fileno(), json.dumps({"id": command["id"], "ended": ended}).encode())
             continue
         reap_children()
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        listen_for_names(mine)  # before the fork writes: the session reads only what the fork itself writes
         last = fork()
         if last == 0:
             sock.close()
             mine.close()
-            _start(theirs, json.loads(command), fork)
+            _start(theirs, command, fork)
         theirs.close()
         pidfd = os.pidfd_open(last)
-        socket.send_fds(sock, [b"f"], [mine.fileno(), pidfd])
+        socket.send_fds(sock, [frame(json.dumps({"id": command["id"]}).encode())], [mine.fileno(), pidfd])
         mine.close()
         os.close(pidfd)
 
