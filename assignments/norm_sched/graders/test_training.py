@@ -35,21 +35,23 @@ from autograder.grading.api import hidden, public
 
 QUESTION = "training"
 
-SEEDS = (0, 1)
+SEEDS = (0, 1)  # trained together, in lockstep, by one probe call
 PUBLIC_SEED = 7  # the public checks' own run: it never sends an input of the hidden runs
-SETUP = {"hidden": 128, "depth": 2, "epochs": 10, "batch_size": 128, "base_lr": 2.0, "warmup_steps": 10,
+SETUP = {"hidden": 128, "depth": 2, "epochs": 3, "batch_size": 128, "base_lr": 2.0, "warmup_steps": 10,
          "max_norm": 1.0, "momentum": 0.9, "init_std": 1.0, "train_size": 1200, "test_size": 597,
          "evaluation": "by_class"}  # fmt: skip
-PUBLIC_EPOCHS = 2
-PUBLIC_SETUP = {**SETUP, "epochs": PUBLIC_EPOCHS, "test_size": 597, "evaluation": "alone"}
-MARGIN = 0.06
+PUBLIC_SETUP = {**SETUP, "epochs": 1, "warmup_steps": 3, "evaluation": "alone"}
+MARGIN = 0.10
 PUBLIC_MARGIN = 0.15  # one short run: wider, still far from what broken running statistics give
 
-WHAT = (
-    "a 64 -> 128 -> 128 -> 10 network on scikit-learn's digits with your BatchNorm1d after each hidden linear layer, "
-    "SGD with momentum at the learning rates of your warmup_cosine_lr (base_lr=2.0, warmup_steps=10) and the "
-    "gradients through your clip_grad_norm (max_norm=1.0)"
-)
+
+def _what(setup: dict[str, Any]) -> str:
+    return (
+        f"a 64 -> {setup['hidden']} -> {setup['hidden']} -> 10 network on scikit-learn's digits with your BatchNorm1d "
+        f"after each hidden linear layer, SGD with momentum at the learning rates of your warmup_cosine_lr (base_lr="
+        f"{setup['base_lr']:g}, warmup_steps={setup['warmup_steps']}) and the gradients through your clip_grad_norm "
+        f"(max_norm={setup['max_norm']:g}), for {setup['epochs']} epoch{'s' * (setup['epochs'] != 1)}"
+    )
 
 
 def _public(impl: Any) -> dict[str, Any]:
@@ -62,36 +64,38 @@ def test_trains_end_to_end(student):
     run = _public(student)
     if not run["finite"]:
         raise AssertionError(
-            f"training {WHAT} for {PUBLIC_EPOCHS} epochs ran, but the training loss became NaN or infinite: check "
-            "BatchNorm1d (a division by a zero variance: eps), warmup_cosine_lr and clip_grad_norm"
+            f"training {_what(PUBLIC_SETUP)} ran, but the training loss became NaN or infinite: check BatchNorm1d (a "
+            "division by a zero variance: eps), warmup_cosine_lr and clip_grad_norm"
         )
 
 
 @public(2)
 def test_eval_one_image_at_a_time(student, reference):
-    """After 2 epochs, the network in eval mode classifies test images one at a time about as well as the reference's"""
+    """After a short training, the network in eval mode classifies test images one at a time about as well as the
+    reference's"""
     got, want = _public(student), _public(reference)
     got_acc, want_acc = float(got["test_acc"][0]), float(want["test_acc"][0])
     if not (math.isfinite(got_acc) and got_acc >= want_acc - PUBLIC_MARGIN):
         raise AssertionError(
-            f"after training {WHAT} for {PUBLIC_EPOCHS} epochs, the network in eval mode, given the test images one "
-            f"at a time, is {want_acc - got_acc:.2f} less accurate than with the reference components "
-            f"(at most {PUBLIC_MARGIN:.2f} is accepted). In eval mode BatchNorm1d must normalise with the running "
-            "statistics it accumulated in training, not with the statistics of the batch it is given"
+            f"after training {_what(PUBLIC_SETUP)}, the network in eval mode, given the test images one at a time, is "
+            f"{want_acc - got_acc:.2f} less accurate than with the reference components (at most {PUBLIC_MARGIN:.2f} "
+            "is accepted). In eval mode BatchNorm1d must normalise with the running statistics it accumulated in "
+            "training, not with the statistics of the batch it is given"
         )
 
 
 @hidden(8)
 def test_reaches_reference_accuracy(student, reference):
-    """The trained network reaches the reference components' test accuracy, within 6 points"""
+    """The trained network reaches the reference components' test accuracy, within 10 points"""
     got = student.probe("bn_training_run", seeds=list(SEEDS), **SETUP)
     want = reference.probe("bn_training_run", seeds=list(SEEDS), **SETUP)
     got_acc, want_acc = float(got["test_acc"].mean()), float(want["test_acc"].mean())
     if not (math.isfinite(got_acc) and got_acc >= want_acc - MARGIN):
         finite = "" if got["finite"] else " (the training loss became NaN or infinite)"
         raise AssertionError(
-            f"training {WHAT}, for {SETUP['epochs']} epochs, twice (two seeds), gave a mean test accuracy (eval mode, "
-            f"one image at a time) {want_acc - got_acc:.2f} below what the reference components reach on the same "
-            f"runs (at most {MARGIN:.2f} below is accepted){finite}. The network does not learn as well as it "
-            "should: the feedback of [batchnorm], [schedules] and [clipping] says which component differs"
+            f"training {_what(SETUP)}, twice (two seeds), gave a mean test accuracy (eval mode, the test images in "
+            f"batches of one digit each) {want_acc - got_acc:.2f} below what the reference components reach on the "
+            f"same runs (at most {MARGIN:.2f} below is accepted){finite}. The network does not learn as well as it "
+            "should, or its eval-mode outputs depend on the other images of the batch: the feedback of [batchnorm], "
+            "[schedules] and [clipping] says which component differs"
         )
