@@ -139,24 +139,23 @@ def _forward(request: Request, target: Target, runs: list[_Run], xs: list[torch.
     depth, hidden = runs[0].net.depth, runs[0].net.hidden
     for k in range(depth):
         step = Request(after=request)
-        writes: list[Op] = []
+        writes: list[list[Op]] = []
         calls: list[list[Op]] = []
         for n, run in enumerate(runs):
             w, b, _, _ = run.net.layer(k)
             h = F.linear(acts[n], w, b)
             passes[n].inputs.append(acts[n])
             passes[n].pre.append(h)
-            if k == 0:
-                writes += [step.set_state(run.bn(j, twin), run.net.bn_state(j)) for j in range(depth)
-                           for twin in (False, True) if sync]  # fmt: skip
-                writes += [step.call_kept(run.bn(j), method="eval") for j in range(depth) if not training]
+            writes.append([step.set_state(run.bn(j, twin), run.net.bn_state(j)) for j in range(depth)
+                           for twin in (False, True) if sync and k == 0])  # fmt: skip
+            writes[n] += [step.call_kept(run.bn(j), method="eval") for j in range(depth) if not training and k == 0]
             rows = [h] if batches is None else [h[index] for index in batches[n]]
             calls.append([step.call_kept(run.bn(k), tensor(part.numpy(), "float32")) for part in rows])
         _send(target, step)
-        for op in writes:
-            _returned(op, "BatchNorm1d", "the grader wrote the new values of its weight and bias into it (set_state), "
-                                         "or called .eval() on it")
-        for n, run_calls in enumerate(calls):
+        for n, run_calls in enumerate(calls):  # in the order of the ops: the first failure is the one reported
+            for op in writes[n]:
+                _returned(op, "BatchNorm1d", "the grader wrote the new values of its weight and bias into it "
+                                             "(set_state), or called .eval() on it")  # fmt: skip
             h = passes[n].pre[k]
             out = torch.empty_like(h)
             for i, call in enumerate(run_calls):
