@@ -117,7 +117,7 @@ def main() -> None:
     diffs = [a - w for name, acc in accuracy.items() if chosen[name][0] == "correct" for a, w in zip(acc, want)]
     differing = [d for d in diffs if d != 0.0]
     sd = math.sqrt(statistics.fmean(d * d for d in differing)) if differing else 0.0
-    test_size = setup["test_size"] if not args.public else setup["test_size"]
+    test_size = setup["test_size"]
     p = statistics.fmean(want)
     sampling = math.sqrt(2 * p * (1 - p) / test_size)
     print(f"\nreference: {min(want):.4f}-{max(want):.4f} per run (mean {p:.4f})")
