@@ -120,6 +120,39 @@ CORRECT: list[Variant] = [
         "self.running_mean, self.running_var, training=self.training, momentum=self.momentum, eps=self.eps"), (
         BN_COPY_BACK, "        if self.training:\n            self.running_mean.data = running_mean.detach().clone()\n"
         "            self.running_var.data = running_var.detach().clone()\n")),
+    correct("O-bn-lists-and-a-dataclass-cache", ("import math\n\nimport torch\nimport torch.nn as nn",
+        "import math\nfrom dataclasses import dataclass\n\nimport torch\nimport torch.nn as nn"), definitions=('''
+        @dataclass
+        class BatchNormCache:
+            x_hat: torch.Tensor
+            gamma: torch.Tensor
+            inv_std: torch.Tensor
+            training: bool
+
+
+        def batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True, momentum=0.1, eps=1e-5):
+            """Returns a list, with a dataclass as the cache."""
+            if training:
+                n = len(x)
+                mean, var = x.mean(0), x.var(0, unbiased=False)
+                running_mean = torch.lerp(running_mean, mean.detach(), momentum)
+                running_var = torch.lerp(running_var, var.detach() * n / (n - 1), momentum)
+            else:
+                mean, var = running_mean, running_var
+            inv_std = (var + eps).rsqrt()
+            x_hat = (x - mean) * inv_std
+            return [torch.addcmul(beta, gamma, x_hat), running_mean, running_var, BatchNormCache(x_hat, gamma, inv_std, training)]
+        ''', '''
+        def batchnorm_backward(grad_out, cache):
+            """Returns a list."""
+            dgamma = (grad_out * cache.x_hat).sum(0)
+            dbeta = grad_out.sum(0)
+            dx_hat = grad_out * cache.gamma
+            if not cache.training:
+                return [dx_hat * cache.inv_std, dgamma, dbeta]
+            centred = dx_hat - dx_hat.mean(0) - cache.x_hat * (dx_hat * cache.x_hat).mean(0)
+            return [centred * cache.inv_std, dgamma, dbeta]
+        ''')),
     # [layernorm]
     correct("O-ln-rows-flattened-moments", definitions=('''
         def layernorm_forward(x, gamma, beta, eps=1e-5):
@@ -192,7 +225,7 @@ CORRECT: list[Variant] = [
             return torch._foreach_mul(list(grads), coef), total_norm
         ''',)),
     # hostile but honest: the student's own helper is called clip_grad_norm_, like PyTorch's
-    correct("O-clip-own-helper-named-clip_grad_norm_", definitions=('''
+    correct("O-clip-own-clip_grad_norm_-helper-on-copies", definitions=('''
         def clip_grad_norm_(grads, max_norm):
             """My in-place version, under the library's name."""
             total = torch.sqrt(sum(g.pow(2).sum() for g in grads))
@@ -226,6 +259,13 @@ CORRECT: list[Variant] = [
     correct("O-nesterov-add-alpha-chain", (NESTEROV,
         "    buf = torch.add(grad, buf, alpha=momentum)\n"
         "    param = param.add(grad, alpha=-lr).add(buf, alpha=-lr * momentum)\n")),
+    correct("O-nesterov-float64-inside", definitions=('''
+        def nesterov_update(param, grad, buf, lr=0.01, momentum=0.9):
+            """Computed in float64, returned in the dtypes given."""
+            b = momentum * buf.double() + grad.double()
+            p = param.double() - lr * (grad.double() + momentum * b)
+            return p.to(param.dtype), b.to(buf.dtype)
+        ''',)),
     # [l1]
     correct("O-l1-cat-and-clamp-difference", definitions=('''
         def l1_penalty(params, lam):
@@ -303,6 +343,38 @@ CORRECT: list[Variant] = [
             """Noise drawn in float32 (randn's default) and added: the sum keeps float64 images float64."""
             return images + std * torch.randn(images.shape, generator=generator)
         ''')),
+    correct("O-augment-one-draw-per-image-and-clone-add", definitions=('''
+        def random_shift(images, max_shift, generator=None):
+            """Each image draws its own (dy, dx) in turn; slices computed by a helper."""
+            n, h, w = images.shape
+
+            def span(d, size):  # destination and source ranges of a move by d along an axis of this size
+                return slice(max(d, 0), max(size + min(d, 0), 0)), slice(max(-d, 0), max(size + min(-d, 0), 0))
+
+            out = images.new_zeros(images.shape)
+            for i in range(n):
+                dy, dx = torch.randint(-max_shift, max_shift + 1, (2,), generator=generator).tolist()
+                (rows_to, rows_from), (cols_to, cols_from) = span(dy, h), span(dx, w)
+                if abs(dy) < h and abs(dx) < w:
+                    out[i, rows_to, cols_to] = images[i, rows_from, cols_from]
+            return out
+        ''', '''
+        def add_noise(images, std, generator=None):
+            """A copy, the noise added in place."""
+            noisy = images.clone()
+            noisy.add_(torch.randn(images.shape, generator=generator, dtype=images.dtype), alpha=std)
+            return noisy
+        ''')),
+    correct("O-sched-numpy-scalars", definitions=('''
+        def cosine_lr(step, base_lr, total_steps, min_lr=0.0):
+            """numpy's cos: a numpy float64 comes back."""
+            t = np.clip(step / total_steps, 0.0, 1.0)
+            return min_lr + (base_lr - min_lr) * (1 + np.cos(np.pi * t)) / 2
+        ''', '''
+        def step_lr(step, base_lr, step_size, gamma=0.1):
+            """numpy's power of an integer exponent."""
+            return base_lr * np.power(gamma, np.floor_divide(step, step_size))
+        ''')),
     # hostile but honest: torch.optim imported for a comparison outside the graded functions
     correct("O-sched-scheduler-only-in-an-ungraded-comparison", (WARMUP_COSINE, WARMUP_COSINE + '''
 
@@ -331,7 +403,7 @@ HOSTILE: list[Variant] = [
             mean, var = (x.mean(0), x.var(0, correction=0)) if training else (running_mean, running_var)
             x_hat = (x - mean) / torch.sqrt(var + eps)
             return out, rm, rv, (x_hat, gamma, 1.0 / torch.sqrt(var + eps), training)
-        ''',), says="batch_norm"),
+        ''',), says="getattr"),
     bug("O-H-layernorm-group-norm-alias", "layernorm", definitions=('''
         from torch.nn.functional import group_norm as one_group
 
@@ -387,7 +459,7 @@ HOSTILE: list[Variant] = [
             opt.state[p]["step"] = torch.tensor(0.0)
             opt.step()
             return p.detach(), opt.state[p]["sum"]
-        ''',), says="torch.optim"),
+        ''',), says="getattr"),
 ]  # fmt: skip
 
 BUGS: list[Variant] = [
@@ -447,6 +519,7 @@ BUGS: list[Variant] = [
         "                self.running_mean.mul_(1 - self.momentum).add_(self.momentum * x.mean(0))\n"
         "                self.running_var.mul_(1 - self.momentum).add_(self.momentum * x.var(0))\n"),
         mistake="batchnorm.running_not_updated"),
+    bug("O-B-backward-returns-dbeta-before-dgamma", "batchnorm", ("    return dx, dgamma, dbeta\n", "    return dx, dbeta, dgamma\n")),
     # [layernorm]
     bug("O-L-dim-1-hard-coded", "layernorm", definitions=('''
         def layernorm_forward(x, gamma, beta, eps=1e-5):
@@ -464,6 +537,8 @@ BUGS: list[Variant] = [
             out = gamma.detach().numpy() * (a - mean) / np.sqrt(var + eps) + beta.detach().numpy()
             return torch.from_numpy(np.asarray(out, dtype=a.dtype))
         ''',)),
+    bug("O-L-gamma-and-beta-swapped", "layernorm", ("    return gamma * (x - mean) / torch.sqrt(var + eps) + beta",
+                                                    "    return beta * (x - mean) / torch.sqrt(var + eps) + gamma")),
     # [schedules]
     bug("O-S-step-ceil", "schedules", (STEP, "    return base_lr * gamma ** math.ceil(step / step_size)\n"),
         mistake="schedules.step_ceil"),
@@ -478,7 +553,7 @@ BUGS: list[Variant] = [
         mistake="schedules.cosine_min_lr_ignored"),
     # [clipping]
     bug("O-C-clamp-min-instead-of-max", "clipping", (CLIP_COEF, CLIP_COEF.replace("max=1.0", "min=1.0"))),
-    bug("O-C-stack-of-different-shapes", "clipping", definitions=('''
+    bug("O-C-stack-of-different-shapes", "clipping", also=("training",), definitions=('''
         def clip_grad_norm(grads, max_norm):
             """The norm of the stacked gradients (fine while all have one shape)."""
             total_norm = torch.stack(list(grads)).norm()
