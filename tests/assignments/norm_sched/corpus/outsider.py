@@ -153,6 +153,33 @@ CORRECT: list[Variant] = [
             centred = dx_hat - dx_hat.mean(0) - cache.x_hat * (dx_hat * cache.x_hat).mean(0)
             return [centred * cache.inv_std, dgamma, dbeta]
         ''')),
+    # the cache is a closure: it never leaves the worker, so any object works
+    correct("O-bn-closure-as-cache", definitions=('''
+        def batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True, momentum=0.1, eps=1e-5):
+            """The cache is the backward itself, closed over what it needs."""
+            if training:
+                n = x.shape[0]
+                mean, var = x.mean(0), x.var(0, correction=0)
+                running_mean = (1 - momentum) * running_mean + momentum * mean.detach()
+                running_var = (1 - momentum) * running_var + momentum * var.detach() * n / (n - 1)
+            else:
+                mean, var = running_mean, running_var
+            std = (var + eps).sqrt()
+            x_hat = (x - mean) / std
+
+            def backward(grad_out):
+                dx_hat = grad_out * gamma
+                dgamma, dbeta = (grad_out * x_hat).sum(0), grad_out.sum(0)
+                if not training:
+                    return dx_hat / std, dgamma, dbeta
+                return (dx_hat - dx_hat.mean(0) - x_hat * (dx_hat * x_hat).mean(0)) / std, dgamma, dbeta
+
+            return gamma * x_hat + beta, running_mean, running_var, backward
+        ''', '''
+        def batchnorm_backward(grad_out, cache):
+            """The cache computes it."""
+            return cache(grad_out)
+        ''')),
     # [layernorm]
     correct("O-ln-rows-flattened-moments", definitions=('''
         def layernorm_forward(x, gamma, beta, eps=1e-5):
