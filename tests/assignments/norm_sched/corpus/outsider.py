@@ -491,7 +491,7 @@ HOSTILE: list[Variant] = [
 
 BUGS: list[Variant] = [
     # [batchnorm]
-    bug("O-B-eval-without-eps", "batchnorm", definitions=('''
+    bug("O-B-eval-without-eps", "batchnorm", mistake="batchnorm.eps_missing", definitions=('''
         def batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True, momentum=0.1, eps=1e-5):
             """Two branches; the eval branch forgot eps."""
             if training:
@@ -546,7 +546,8 @@ BUGS: list[Variant] = [
         "                self.running_mean.mul_(1 - self.momentum).add_(self.momentum * x.mean(0))\n"
         "                self.running_var.mul_(1 - self.momentum).add_(self.momentum * x.var(0))\n"),
         mistake="batchnorm.running_not_updated"),
-    bug("O-B-backward-returns-dbeta-before-dgamma", "batchnorm", ("    return dx, dgamma, dbeta\n", "    return dx, dbeta, dgamma\n")),
+    bug("O-B-backward-returns-dbeta-before-dgamma", "batchnorm", ("    return dx, dgamma, dbeta\n", "    return dx, dbeta, dgamma\n"),
+        mistake="batchnorm.backward_dgamma_dbeta_swapped"),
     # [layernorm]
     bug("O-L-dim-1-hard-coded", "layernorm", definitions=('''
         def layernorm_forward(x, gamma, beta, eps=1e-5):
@@ -565,7 +566,8 @@ BUGS: list[Variant] = [
             return torch.from_numpy(np.asarray(out, dtype=a.dtype))
         ''',)),
     bug("O-L-gamma-and-beta-swapped", "layernorm", ("    return gamma * (x - mean) / torch.sqrt(var + eps) + beta",
-                                                    "    return beta * (x - mean) / torch.sqrt(var + eps) + gamma")),
+                                                    "    return beta * (x - mean) / torch.sqrt(var + eps) + gamma"),
+        mistake="layernorm.gamma_beta_swapped"),
     # [schedules]
     bug("O-S-step-ceil", "schedules", (STEP, "    return base_lr * gamma ** math.ceil(step / step_size)\n"),
         mistake="schedules.step_ceil"),
@@ -579,7 +581,8 @@ BUGS: list[Variant] = [
         "    return base_lr * (1 + math.cos(math.pi * step / total_steps)) / 2\n"),
         mistake="schedules.cosine_min_lr_ignored"),
     # [clipping]
-    bug("O-C-clamp-min-instead-of-max", "clipping", (CLIP_COEF, CLIP_COEF.replace("max=1.0", "min=1.0"))),
+    bug("O-C-clamp-min-instead-of-max", "clipping", (CLIP_COEF, CLIP_COEF.replace("max=1.0", "min=1.0")),
+        mistake="clipping.clamped_from_below"),
     bug("O-C-stack-of-different-shapes", "clipping", also=("training",), definitions=('''
         def clip_grad_norm(grads, max_norm):
             """The norm of the stacked gradients (fine while all have one shape)."""
@@ -596,25 +599,28 @@ BUGS: list[Variant] = [
         ''',)),
     # [adagrad]
     bug("O-G-eps-after-the-division", "adagrad", (ADAGRAD,
-        "    sum_sq = sum_sq + grad * grad\n    param = param - lr * (grad / sum_sq.sqrt() + eps)\n")),
+        "    sum_sq = sum_sq + grad * grad\n    param = param - lr * (grad / sum_sq.sqrt() + eps)\n"), mistake="adagrad.no_eps"),
     bug("O-G-default-eps-1e-8", "adagrad", ("def adagrad_update(param, grad, sum_sq, lr=0.01, eps=1e-10):",
                                             "def adagrad_update(param, grad, sum_sq, lr=0.01, eps=1e-8):")),
     bug("O-G-float32-inside", "adagrad", (ADAGRAD,
         "    sum_sq = (sum_sq.float() + grad.float() ** 2).to(sum_sq.dtype)\n"
-        "    param = (param.float() - lr * grad.float() / (sum_sq.float().sqrt() + eps)).to(param.dtype)\n")),
+        "    param = (param.float() - lr * grad.float() / (sum_sq.float().sqrt() + eps)).to(param.dtype)\n"),
+        says="only to float32's precision"),
     # [nesterov]
     bug("O-N-old-buffer-returned", "nesterov", (NESTEROV,
-        "    new_buf = momentum * buf + grad\n    param = param - lr * (grad + momentum * new_buf)\n")),
+        "    new_buf = momentum * buf + grad\n    param = param - lr * (grad + momentum * new_buf)\n"),
+        mistake="nesterov.buf_not_returned"),
     bug("O-N-lr-only-on-the-gradient", "nesterov", (NESTEROV,
         "    buf = momentum * buf + grad\n    param = param - lr * grad - momentum * buf\n")),
     bug("O-N-keras-velocity", "nesterov", (NESTEROV,
-        "    buf = momentum * buf - lr * grad\n    param = param + momentum * buf - lr * grad\n")),
+        "    buf = momentum * buf - lr * grad\n    param = param + momentum * buf - lr * grad\n"),
+        mistake="nesterov.cs231n", says="it takes PyTorch's steps"),
     # [l1]
     bug("O-P-sqrt-of-square", "l1", ("        total = total + w.abs().sum()\n",
                                     "        total = total + torch.sqrt(w * w).sum()\n"), mistake="l1.nan_at_zero"),
     bug("O-P-matrices-only", "l1", ("    for w in params:\n        total = total + w.abs().sum()\n",
                                    "    for w in params:\n        if w.dim() > 1:  # the biases are not penalised\n"
-                                   "            total = total + w.abs().sum()\n")),
+                                   "            total = total + w.abs().sum()\n"), mistake="l1.only_matrices"),
     bug("O-P-prox-torch-max-with-a-number", "l1", (
         "    return torch.sign(w) * torch.clamp(w.abs() - threshold, min=0)",
         "    return torch.sign(w) * torch.max(w.abs() - threshold, 0)")),
@@ -625,5 +631,6 @@ BUGS: list[Variant] = [
     bug("O-A-float32-canvas", "augment", ("    out = torch.zeros_like(images)\n", "    out = torch.zeros(images.shape)\n"),
         mistake="augment.dtype_changed"),
     bug("O-A-noise-clipped-to-pixel-range", "augment", (NOISE,
-        "    return (images + std * torch.randn(images.shape, generator=generator, dtype=images.dtype)).clamp(0, 1)")),
+        "    return (images + std * torch.randn(images.shape, generator=generator, dtype=images.dtype)).clamp(0, 1)"),
+        mistake="augment.noise_clipped"),
 ]  # fmt: skip
