@@ -12,7 +12,8 @@ An assignment describes its update functions once (:class:`UpdateChecks`: the pr
 
 atol is scaled by the run's gradient size (grad, or grad**2 for squared states), so states of gradients of size 1e-6
 are compared as strictly as those of size 1. The returned dtype is not graded; a float32 result for float64 inputs is
-pointed out when it fails the float64 tolerance. When a result is wrong, the known mistakes are run on the same inputs
+pointed out when it fails the float64 tolerance, and so is a float64 result that agrees only to float32's precision
+(float32 arithmetic cast back). When a result is wrong, the known mistakes are run on the same inputs
 and the one the student's result matches is named in the feedback (and by its id in results.json).
 """
 
@@ -135,10 +136,25 @@ class UpdateChecks:
                     if low:
                         returned = " and ".join(f"a {d} {n}" for n, d in low)
                         message += f" Your function returned {returned} for float64 inputs, which loses precision."
+                    elif self._within_float32(function, run, i, got, want):
+                        message += (" Your results agree with the expected ones only to float32's precision (about 7 "
+                                    "significant digits): is part of the arithmetic done in float32 (a .float(), or a "
+                                    "float32 tensor mixed in)?")  # fmt: skip
                 found = self.diagnose(reference, function, got, params)
                 if found:
                     raise KnownMistake(f"{message} This is what happens when {found.text}.", found) from None
                 raise AssertionError(message) from None
+
+    def _within_float32(self, function: str, run: Mapping[str, Any], i: int, got: Mapping[str, Any],
+                        want: Mapping[str, Any]) -> bool:  # fmt: skip
+        """Whether a float64 run that failed agrees with the reference at float32's tolerance on every quantity:
+        the sign of float32 arithmetic cast back to float64, which the returned dtype does not show."""
+        for key, _, _, atol in self._tolerances(function, run):
+            a = np.asarray(got[f"{i}.{key}"], dtype=np.float64)
+            b = np.asarray(want[f"{i}.{key}"], dtype=np.float64)
+            if a.shape != b.shape or not np.allclose(a, b, rtol=F32_TOL[0], atol=atol):
+                return False
+        return True
 
     def _matches(self, function: str, runs: list[dict[str, Any]]) -> Callable[[Mapping[str, Any], Mapping[str, Any]], bool]:
         """Whether a student's results agree with a mistake's on every run: the same quantities as the checks, with

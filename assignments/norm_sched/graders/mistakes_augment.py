@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from assignments.norm_sched.probes.augment import shift_label
+from assignments.norm_sched.probes.augment import images, shift_label
 from autograder.grading.api import KnownMistake, Mistake
 from autograder.grading.plugin import ProbeCache
 
@@ -49,6 +49,8 @@ UNIFORM = Mistake("augment.noise_uniform", "the noise is uniform in [0, std) (to
 SAME_PATTERN = Mistake("augment.noise_same_for_every_image", "one noise pattern of one image's shape is drawn and added to "
                       "every image (torch.randn(images.shape[1:])) instead of fresh noise for each image")  # fmt: skip
 PER_IMAGE = Mistake("augment.noise_per_image", "one noise value is drawn per image (or per batch) instead of one per pixel")
+NOISE_CLIPPED = Mistake("augment.noise_clipped", "the output is clipped to the pixel range [0, 1] (clamp, clip): "
+                        "add_noise returns the images plus the noise, unclipped, whatever their range")  # fmt: skip
 NOISE_NOT_ADDED = Mistake("augment.noise_not_added", "the noise itself is returned instead of the images plus the noise")
 GENERATOR_IGNORED = Mistake("augment.generator_ignored", "the generator argument is not used (the draws come from "
                             "torch's global generator): pass generator=generator to torch.randint / torch.randn")  # fmt: skip
@@ -138,7 +140,7 @@ def check_noise(student: ProbeCache, cases: list[dict[str, Any]]) -> None:
     """The noise has mean 0 and the std asked for, over the batch and within each image; dtype and shape kept."""
     found = student.probe("noise_cases", cases=cases)["cases"]
     for case, result in zip(cases, found):
-        what = f"add_noise({case['dtype']} images of shape {tuple(case['shape'])}, std={case['std']})"
+        what = f"add_noise({case['dtype']} images of shape {tuple(case['shape'])} with pixels in [5, 6), std={case['std']})"
         if "error" in result:
             raise AssertionError(result["error"])
         _kept_dtype(what, case, result["dtype"])
@@ -156,6 +158,9 @@ def check_noise(student: ProbeCache, cases: list[dict[str, Any]]) -> None:
                   SAME_PATTERN if correlation > 0.9 else None)
         if abs(mean) > Z * std / math.sqrt(n) or abs(sd - std) > Z * std / math.sqrt(2 * n):
             message = f"{what}: the noise (output - images) has mean {mean:.3g} and std {sd:.3g} over {n} pixels"
+            out = noise + images(case["shape"], case["dtype"], case["seed"], low=5.0).astype(np.float64)
+            if out.min() >= 0.0 and out.max() <= 1.0:
+                _fail(message, NOISE_CLIPPED)
             if abs(mean - 5.5) < 0.1 and abs(sd - math.sqrt(1 / 12 + std**2)) < 0.05:
                 _fail(message, NOISE_NOT_ADDED)
             if abs(mean - std / 2) <= 0.05 * std and abs(sd - std / math.sqrt(12)) <= 0.05 * std:

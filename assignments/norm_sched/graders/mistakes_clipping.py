@@ -127,6 +127,7 @@ def _clip(kind: str) -> Callable[..., Any]:
             return clipped, total
         coef = {
             "not_clamped": lambda: max_norm / (total + 1e-6),
+            "clamped_from_below": lambda: torch.clamp(max_norm / (total + 1e-6), min=1.0),
             "no_eps": lambda: torch.clamp(max_norm / total, max=1.0),
         }.get(kind, lambda: torch.clamp(max_norm / (total + 1e-6), max=1.0))()
         clipped = [g * coef for g in grads]
@@ -142,7 +143,12 @@ MISTAKES = {
         "each tensor is clipped by its own norm instead of all of them by one coefficient from their global norm"
     ),
     "clipping.not_clamped": (
-        "the coefficient max_norm / (total_norm + 1e-6) is not clamped at 1, so gradients below max_norm are scaled up"
+        "gradients whose global norm is below max_norm are scaled up: the coefficient max_norm / (total_norm + 1e-6) "
+        "must be capped at 1 from above (min(1, ...), or torch.clamp(..., max=1.0))"
+    ),
+    "clipping.clamped_from_below": (
+        "the coefficient is clamped from below at 1 (torch.clamp(..., min=1.0) or max(1, ...)) instead of from above: "
+        "gradients above max_norm are never scaled down, and those below are scaled up"
     ),
     "clipping.no_eps": "the 1e-6 is missing from the coefficient (max_norm / total_norm instead of max_norm / (total_norm + 1e-6))",
     "clipping.sum_of_norms": "the total norm is the sum of the tensors' norms instead of the square root of the sum of their squares",

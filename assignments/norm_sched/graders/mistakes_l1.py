@@ -58,6 +58,9 @@ def _value_mistakes(params: list[np.ndarray], lam: float) -> list[tuple[Mistake,
          lam * squares**0.5),
         ("l1.mean", "the value uses each tensor's mean |w| instead of its sum", lam * sum(float(np.abs(w).mean()) for w in params
                                                                                            if w.size)),
+        ("l1.only_matrices", "only the tensors with 2 or more dimensions (the weight matrices) are added up; the sum "
+         "runs over every tensor of params, biases and 0-dim tensors included",
+         lam * sum(a for a, w in zip(absolute, params) if w.ndim > 1)),
         ("l1.first_tensor_only", "only the first tensor is added up (a return inside the loop?)", lam * absolute[0]),
         ("l1.last_tensor_only", "only the last tensor counts (is the total overwritten in the loop?)", lam * absolute[-1]),
     ]  # fmt: skip

@@ -166,6 +166,8 @@ def _bn_backward(kind: str) -> Callable[..., Any]:
         dgamma = grad_out.sum(dim=0) if kind == "backward_dgamma_without_x_hat" else (grad_out * x_hat).sum(dim=0)
         dbeta = grad_out.sum(dim=0)
         dx_hat = grad_out if kind == "backward_without_gamma" else grad_out * gamma
+        if kind == "backward_dgamma_dbeta_swapped":
+            dgamma, dbeta = dbeta, dgamma
         if not training or kind == "backward_without_batch_terms":
             return dx_hat * inv_std, dgamma, dbeta
         dx = inv_std / n * (n * dx_hat - dx_hat.sum(dim=0) - x_hat * (dx_hat * x_hat).sum(dim=0))
@@ -213,12 +215,15 @@ MISTAKES = {
     "updates them",
     "batchnorm.eps_outside_sqrt": "eps is added outside the square root (sqrt(var) + eps) instead of inside it "
     "(sqrt(var + eps))",
-    "batchnorm.eps_missing": "eps is left out of the normalisation",
+    "batchnorm.eps_missing": "eps is left out of the normalisation: sqrt(var) instead of sqrt(var + eps) (in eval mode, "
+    "sqrt(running_var) instead of sqrt(running_var + eps))",
     "batchnorm.gamma_beta_ignored": "gamma and beta are not applied (out is x_hat)",
     "batchnorm.backward_without_batch_terms": "in training mode dx is grad_out * gamma / sqrt(var + eps), leaving out "
     "the terms that come from the batch mean and variance depending on x",
     "batchnorm.backward_dgamma_without_x_hat": "dgamma is the sum of grad_out, without multiplying by x_hat",
     "batchnorm.backward_without_gamma": "dx leaves out the factor gamma",
+    "batchnorm.backward_dgamma_dbeta_swapped": "dgamma and dbeta are returned in each other's place; the order is "
+    "(dx, dgamma, dbeta)",
     "batchnorm.module_running_not_stored": "BatchNorm1d's running_mean and running_var never change in training "
     "mode (does forward store the running statistics batchnorm_forward returns, and does batchnorm_forward update "
     "them?)",
@@ -234,12 +239,14 @@ MISTAKES = {
     "layernorm.eps_outside_sqrt": "eps is added outside the square root (sqrt(var) + eps) instead of inside it",
     "layernorm.eps_missing": "eps is left out of the normalisation",
     "layernorm.gamma_beta_ignored": "gamma and beta are not applied",
+    "layernorm.gamma_beta_swapped": "gamma and beta are swapped (beta * x_hat + gamma instead of gamma * x_hat + beta)",
 }
 
 _FORWARD_KINDS = ("unbiased_variance", "running_var_biased", "momentum_swapped", "eval_batch_statistics",
                   "running_not_updated", "running_updated_in_eval", "eps_outside_sqrt", "eps_missing",
                   "gamma_beta_ignored")  # fmt: skip
-_BACKWARD_KINDS = ("backward_without_batch_terms", "backward_dgamma_without_x_hat", "backward_without_gamma")
+_BACKWARD_KINDS = ("backward_without_batch_terms", "backward_dgamma_without_x_hat", "backward_without_gamma",
+                   "backward_dgamma_dbeta_swapped")
 _MODULE_KINDS = ("module_running_not_stored", "module_ignores_eval", "module_default_hyperparameters")
 
 
@@ -277,6 +284,8 @@ def _layernorm(kind: str) -> Callable[..., Any]:
             x_hat = (x - mean) / torch.sqrt(var)
         else:
             x_hat = (x - mean) / torch.sqrt(var + eps)
+        if kind == "gamma_beta_swapped":
+            return beta * x_hat + gamma
         return x_hat if kind == "gamma_beta_ignored" else gamma * x_hat + beta
 
     return layernorm_forward
@@ -284,5 +293,6 @@ def _layernorm(kind: str) -> Callable[..., Any]:
 
 LAYERNORM_VERSIONS = {
     f"layernorm.{kind}": {"layernorm_forward": _layernorm(kind)}
-    for kind in ("wrong_dim", "all_elements", "unbiased_variance", "eps_outside_sqrt", "eps_missing", "gamma_beta_ignored")
+    for kind in ("wrong_dim", "all_elements", "unbiased_variance", "eps_outside_sqrt", "eps_missing", "gamma_beta_ignored",
+                 "gamma_beta_swapped")
 }

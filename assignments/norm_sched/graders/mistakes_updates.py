@@ -46,16 +46,21 @@ def _adagrad(kind: str) -> Callable[..., Any]:
 
 ADAGRAD_MISTAKES = {
     "adagrad.eps_inside": "eps is added inside the square root (sqrt(sum_sq + eps)) instead of to sqrt(sum_sq)",
-    "adagrad.eps_clamped": (
-        "the square root is clamped from below at eps (sqrt(sum_sq).clamp(min=eps)) instead of having eps added to it"
-    ),
+
     "adagrad.rmsprop": (
         "the squared gradients are averaged with a decay (RMSProp: 0.99 * sum_sq + 0.01 * grad**2) instead of summed"
     ),
     "adagrad.old_sum": "the step divides by the old sum_sq, before this step's grad**2 is added",
     "adagrad.no_sqrt": "the step divides by sum_sq instead of its square root",
     "adagrad.abs_grad": "sum_sq adds up |grad| instead of grad**2",
-    "adagrad.no_eps": "eps is left out of the denominator (0 / 0 where the gradient and sum_sq are 0)",
+    "adagrad.no_eps": (
+        "eps is not added to the denominator: lr * grad / sqrt(sum_sq), or lr * (grad / sqrt(sum_sq) + eps) without "
+        "brackets around sqrt(sum_sq) + eps (0 / 0 where the gradient and sum_sq are 0)"
+    ),
+    # after no_eps: the two differ only where sum_sq is 0, so elsewhere no_eps, the usual mistake, is named
+    "adagrad.eps_clamped": (
+        "the square root is clamped from below at eps (sqrt(sum_sq).clamp(min=eps)) instead of having eps added to it"
+    ),
     "adagrad.sum_not_returned": "the new sum_sq is used for the step, but the sum_sq passed in is returned unchanged",
     "adagrad.sqrt_returned": "sqrt(sum_sq) is returned as the new sum_sq (an in-place .sqrt_() on it?)",
     "adagrad.sign": "the step goes uphill (param + lr * grad / ... instead of param - ...)",
@@ -85,7 +90,7 @@ def _nesterov(kind: str) -> Callable[..., Any]:
             "plain_momentum": lambda: buf,
             "lookahead_only": lambda: momentum * buf,
         }.get(kind, lambda: grad + momentum * buf)()
-        return (param + lr * step if kind == "sign" else param - lr * step), buf
+        return (param + lr * step if kind == "sign" else param - lr * step), (old if kind == "buf_not_returned" else buf)
 
     return nesterov_update
 
@@ -101,13 +106,15 @@ NESTEROV_MISTAKES = {
     ),
     "nesterov.lookahead_only": "the step is lr * momentum * buf, without the gradient term of grad + momentum * buf",
     "nesterov.cs231n": (
-        "the CS231n form (v = momentum * v - lr * grad; param += -momentum * v_old + (1 + momentum) * v) is used: its "
-        "buffer is not PyTorch's buf = momentum * buf + grad, and its steps differ"
+        "the velocity form of CS231n and Keras is used (v = momentum * v - lr * grad, then param += -momentum * v_old + "
+        "(1 + momentum) * v, or param += momentum * v - lr * grad): while lr stays the same it takes PyTorch's steps, "
+        "but the buffer it returns (and reads back) is -lr times PyTorch's buf = momentum * buf + grad"
     ),
     "nesterov.lr_in_buffer": (
         "lr is folded into the buffer (buf = momentum * buf + lr * grad): the steps are right while lr stays the same, "
         "but the buffer returned is lr times PyTorch's"
     ),
+    "nesterov.buf_not_returned": "the updated buffer is used for the step, but the buf passed in is returned unchanged",
     "nesterov.sign": "the step goes uphill (param + lr * (...) instead of param - lr * (...))",
     "nesterov.momentum_hardcoded": "the momentum argument is ignored (hard-coded to 0.9)",
     "nesterov.lr_hardcoded": "the lr argument is ignored (lr hard-coded to 0.01)",

@@ -8,7 +8,6 @@ its time (a bug not caught, a mistake named that was not the student's, a questi
 """
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 from tests.assignments.optim_reg.corpus.outsider import BUGS, CORRECT, HOSTILE
 from tests.assignments.optim_reg.corpus.variants import notebook
 from tests.edit import code_cells, solution_cells, with_definitions
-from tests.grades import read_grades
+from tests.grades import bug_is_caught_and_told, public_checks, read_grades
 from tests.grading.inprocess import run_cells
 
 # Correct alternatives graded by the real grader (the others run their public checks only, below).
@@ -83,20 +82,7 @@ def test_a_library_call_by_a_detour_costs_its_question_only_and_is_named(graded,
 @pytest.mark.parametrize("name", list(NOT_NAMED))
 def test_a_bug_is_caught_on_its_question_and_named_only_when_it_is_that_mistake(graded, name):
     grades, out = graded
-    variant, possible, row = VARIANTS[name], grades["Points Possible"], grades[name]
-    assert row[variant.question] < possible[variant.question]
-    exempt = (variant.question, *variant.also, "total", "max_total")
-    assert not {q: row[q] for q in possible if q not in exempt and row[q] < possible[q]}
-    tests = _tests(out, name, variant.question)
-    named = {t["extra_data"]["mistake"]["id"] for t in tests if "mistake" in t["extra_data"]}
-    assert not named & set(NOT_NAMED[name]), named
-    if variant.mistake:
-        assert variant.mistake in named, named
-    if variant.says:
-        assert any(variant.says in t["output"] for t in tests), [t["output"] for t in tests]
-
-
-PASSED = re.compile(r"^\[(\w+)\] public checks passed \((\d+) of \2\)", re.MULTILINE)
+    bug_is_caught_and_told(grades, out, VARIANTS[name], NOT_NAMED[name])
 
 
 @pytest.mark.parametrize("variant", CORRECT, ids=lambda v: v.name)
@@ -104,8 +90,9 @@ def test_correct_alternatives_pass_every_public_check(capsys, variant):
     capsys.readouterr()
     run_cells(code_cells(notebook(variant)))
     out = capsys.readouterr().out
-    checked = [q for q in re.findall(r"^\[(\w+)\] ", out, re.MULTILINE) if q != "training"]
-    assert checked and [m[0] for m in PASSED.findall(out)] == checked, out
+    checked, passed = public_checks(out)
+    checked = [q for q in checked if q != "training"]
+    assert checked and passed == checked, out
 
 
 FLOAT32_RMSPROP = """
