@@ -94,8 +94,10 @@ def test_eval_one_image_at_a_time(student, reference):
         raise AssertionError(
             f"after training {_what(PUBLIC_SETUP)}, the network in eval mode, given the test images one at a time, is "
             f"{want_acc - got_acc:.2f} less accurate than with the reference components (at most {PUBLIC_MARGIN:.2f} "
-            "is accepted). In eval mode BatchNorm1d must normalise with the running statistics it accumulated in "
-            "training, not with the statistics of the batch it is given"
+            "is accepted). In eval mode BatchNorm1d must normalise with the running statistics, not with the "
+            "statistics of the batch it is given, and in training mode it must move those running statistics towards "
+            "each batch's (running = (1 - momentum) * running + momentum * batch statistic; check the order of eps "
+            "and momentum in its constructor): the feedback of [batchnorm] says which differs"
         )
 
 
