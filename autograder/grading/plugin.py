@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from autograder.assignment import Assignment
@@ -56,7 +57,7 @@ class ProbeCache:
         self.inputs.setdefault(self.test, (self.phase, set()))[1].update(outcome.inputs)
         if outcome.error is not None:
             raise StudentError(outcome.error)
-        return copy.deepcopy(outcome.result)
+        return private_copy(outcome.result)
 
     def start(self, test: str, question: str, visibility: str) -> None:
         """Probes from here on belong to `test` of `question`: a fresh state for the public phase, and for each
@@ -65,6 +66,37 @@ class ProbeCache:
         if visibility != self.phase or (visibility != "visible" and question != self.question):
             self.implementation.fresh()
         self.question, self.phase = question, visibility
+
+
+_SHARED = frozenset({str, int, float, bool, complex, bytes, type(None), np.float64, np.float32, np.int64, np.bool_})
+
+
+def private_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    """What copy.deepcopy gives, made cheaply for probe results: every dict, list, tuple and array is new (so a test
+    that changes what it got changes nothing another test reads), values that cannot change are shared, and anything
+    else goes to copy.deepcopy. An object reached twice is copied once, as deepcopy does."""
+    kind = type(value)
+    if kind in _SHARED:
+        return value
+    memo = {} if memo is None else memo
+    if id(value) in memo:
+        return memo[id(value)]
+    if kind is dict:
+        copied: Any = {}
+        memo[id(value)] = copied
+        copied.update((k, private_copy(v, memo)) for k, v in value.items())
+    elif kind is list:
+        copied = []
+        memo[id(value)] = copied
+        copied += [private_copy(v, memo) for v in value]
+    elif kind is tuple:
+        items = tuple(private_copy(v, memo) for v in value)
+        copied = memo.setdefault(id(value), items)  # a tuple inside itself (through a list) was copied meanwhile
+    elif kind is np.ndarray and not value.dtype.hasobject:
+        copied = memo[id(value)] = value.copy(order="K")
+    else:
+        copied = memo[id(value)] = copy.deepcopy(value)
+    return copied
 
 
 class GradingPlugin:

@@ -6,6 +6,7 @@ what is graded; the feedback of that question says which definition it graded, s
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Mapping, Sequence
 
 
@@ -30,13 +31,20 @@ def _defined(tree: ast.Module) -> dict[str, int]:
     return found
 
 
+@functools.lru_cache(maxsize=128)
+def _definitions(cell: str) -> tuple[tuple[str, int], ...]:
+    """What _defined finds in a cell, read once per grader process for each distinct cell (every notebook carries
+    the same 110 kB public-checks cell)."""
+    tree = _parsed(cell)
+    return tuple(_defined(tree).items()) if tree else ()
+
+
 def redefinitions(cells: Sequence[str], questions: Mapping[str, Sequence[str]]) -> dict[str, str]:
     """For each question whose names some cell defines again after an earlier cell did, one sentence saying which
     definition is graded (code cells counted from 1, as they appear in the notebook)."""
     where: dict[str, list[tuple[int, int]]] = {}
     for number, cell in enumerate(cells, start=1):
-        tree = _parsed(cell)
-        for name, line in (_defined(tree) if tree else {}).items():
+        for name, line in _definitions(cell):
             where.setdefault(name, []).append((number, line))
     notes: dict[str, str] = {}
     for question, names in questions.items():

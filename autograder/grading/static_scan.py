@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -152,9 +153,8 @@ def by_question(findings: Iterable[Finding], questions: Iterable[str]) -> dict[s
 class _Stmt:
     """A top-level statement as it runs, with every node under it (code in constant strings included)."""
 
-    def __init__(self, node: ast.stmt, cell: int) -> None:
-        self.node, self.cell = node, cell
-        self.nodes = _walk(node)
+    def __init__(self, node: ast.stmt, cell: int, nodes: list[ast.AST]) -> None:
+        self.node, self.cell, self.nodes = node, cell, nodes
         self.judged: list[tuple[str, str, str]] | None = None
 
     def where(self, node: ast.AST) -> str:
@@ -298,19 +298,27 @@ def _parse(code: str, line: int = 0) -> ast.Module | None:
 
 
 def _cell_statements(source: str, number: int) -> list[_Stmt]:
+    return [_Stmt(node, number, nodes) for node, nodes in _read_cell(source)]
+
+
+@functools.lru_cache(maxsize=128)
+def _read_cell(source: str) -> tuple[tuple[ast.stmt, list[ast.AST]], ...]:
+    """The top-level statements a cell runs, each with every node under it; read once per grader process for each
+    distinct cell (every notebook carries the same 110 kB public-checks cell). What depends on the rest of the
+    notebook (aliases, findings) is worked out per notebook; these trees are only read."""
     if len(source.encode(errors="replace")) > MAX_CELL_BYTES or is_public_check(source):  # not run either
-        return []
+        return ()
     tree = _parse(source)
     if tree is None:
-        return []
+        return ()
     if source.lstrip().startswith(EXPERIMENT_MARK):
         tree = definitions_only(tree)
     statements = []
     for node in tree.body:
-        stmt = _Stmt(node, number)
-        statements.append(stmt)
-        statements += [_Stmt(inner, number) for inner in _code_in_strings(stmt.nodes)]
-    return statements
+        nodes = _walk(node)
+        statements.append((node, nodes))
+        statements += [(inner, _walk(inner)) for inner in _code_in_strings(nodes)]
+    return tuple(statements)
 
 
 def _code_in_strings(nodes: list[ast.AST]) -> Iterator[ast.stmt]:

@@ -236,19 +236,20 @@ def _call(
 
 
 def _digest(value: Any) -> str:
+    """The same for equal inputs, whichever order their keys were given in: json's encoder walks the input (keys
+    sorted) and asks `leaf` only about arrays, whose dtype, shape and bytes are digested where they stand."""
     digest = hashlib.sha256()
 
-    def feed(item: Any) -> Any:
+    def leaf(item: Any) -> Any:
         if isinstance(item, np.ndarray):
-            digest.update(f"{item.dtype}{item.shape}".encode() + np.ascontiguousarray(item).tobytes())
+            digest.update(f"{item.dtype.str}{item.shape}".encode())
+            digest.update(np.ascontiguousarray(item))
             return "<array>"
         if isinstance(item, Mapping):
-            return {str(k): feed(v) for k, v in item.items()}
-        if isinstance(item, (list, tuple)):
-            return [feed(v) for v in item]
-        return item
+            return {str(k): v for k, v in item.items()}
+        return str(item)
 
-    digest.update(json.dumps(feed(value), sort_keys=True, default=str).encode())
+    digest.update(json.dumps(value, sort_keys=True, default=leaf).encode())
     return digest.hexdigest()[:32]
 
 

@@ -202,3 +202,19 @@ def test_the_assignments_own_list_resolves_aliases_per_question():
         ("dropout", "torch.nn.Dropout"),
         ("init", "torch.nn.init.kaiming_normal_"),
     }
+
+
+def test_a_cell_read_before_in_another_notebook_is_judged_by_this_notebook():
+    """Cells are parsed once per process (the same public-checks cell is in every notebook); what they mean depends
+    on the rest of the notebook, and is the same whether the cell was seen before or not."""
+    from autograder.grading.static_scan import _read_cell
+
+    shared = ADAM + "    opt.Adam([param])\n    m.f_back\n    return param, m, v"
+    notebooks = [["import torch.optim as opt\n", shared], [shared, "opt = 1\n"], ["import sys as opt\n", "x = 2\n", shared]]
+    fresh = []
+    for cells in notebooks:
+        _read_cell.cache_clear()
+        fresh.append(sorted(map(repr, scan(cells, QUESTIONS, FORBIDDEN, ALLOWED))))
+    for cells, expected in zip(notebooks + notebooks[::-1], fresh + fresh[::-1]):
+        assert sorted(map(repr, scan(cells, QUESTIONS, FORBIDDEN, ALLOWED))) == expected
+    assert len(set(map(tuple, fresh))) == 3, "the shared cell's findings differ from notebook to notebook"

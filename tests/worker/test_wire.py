@@ -1,6 +1,7 @@
 """The wire format: the only way data leaves a worker. Arrays round-trip; pickles and malformed bytes are refused."""
 
 import io
+import json
 import pickle
 
 import numpy as np
@@ -65,3 +66,56 @@ def test_a_message_nested_too_deeply_is_refused_not_a_crash():
     head = b"[" * 600 + b"]" * 600
     with pytest.raises(wire.WireError, match="nested too deeply"):
         wire.decode(len(head).to_bytes(8, "big") + head + (0).to_bytes(8, "big"))
+
+
+def _nesting(value):
+    if isinstance(value, dict):
+        return 1 + max((_nesting(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_nesting(v) for v in value), default=0)
+    return 0
+
+
+def test_the_depth_count_skips_brackets_quotes_and_escapes_inside_strings():
+    """The decoder counts nesting over the JSON text at C speed; strings full of brackets, quotes and backslashes
+    (a student's error messages) must not change the count, whatever their escapes."""
+    rng = np.random.default_rng(0)
+    texts = ["a[b", 'q"{', "\\", '\\"]', "x\\\\", "}\\n{", '\\\\"[[', "é[", "\u2028}"]
+
+    def value(depth):
+        pick = rng.random()
+        if depth > 10 or pick < 0.3:
+            return texts[rng.integers(len(texts))] if pick < 0.2 else float(pick)
+        if pick < 0.65:
+            return [value(depth + 1) for _ in range(rng.integers(0, 4))]
+        return {texts[rng.integers(len(texts))] + str(i): value(depth + 1) for i in range(rng.integers(0, 4))}
+
+    for _ in range(300):
+        message = {"v": value(0), "pad": [[]] * wire.MAX_DEPTH}  # more brackets than the count's shortcut skips
+        for head in (json.dumps(message).encode(), json.dumps(message, ensure_ascii=False).encode()):
+            assert wire._depth(head) == _nesting(message)
+
+
+def test_nesting_up_to_the_limit_is_read_and_deeper_is_refused():
+    deep = {"x": 1}
+    for _ in range(wire.MAX_DEPTH - 1):
+        deep = [deep]
+    assert _nesting(wire.decode(wire.encode(deep))) == wire.MAX_DEPTH
+    with pytest.raises(wire.WireError, match="nested too deeply"):
+        wire.decode(wire.encode([deep]))
+
+
+def test_numpy_scalars_are_sent_as_numbers_and_other_objects_are_refused():
+    back = wire.decode(wire.encode({"f": np.float32(0.5), "i": np.int64(3), "b": np.bool_(True), "t": (1, 2)}))
+    assert back == {"f": 0.5, "i": 3, "b": True, "t": [1, 2]} and type(back["i"]) is int and back["b"] is True
+    with pytest.raises(TypeError):
+        wire.encode({"x": object()})
+
+
+def test_arrays_of_every_layout_round_trip():
+    arrays = [np.zeros(()), np.arange(12.0).reshape(3, 4).T, np.arange(10)[::3], np.zeros((2, 0)), np.array(["ab", "c"]),
+              np.array([True, False]), np.arange(4, dtype=">i4")]  # fmt: skip
+    for array in arrays:
+        back = wire.decode(wire.encode({"a": array}))["a"]
+        assert back.dtype == array.dtype and back.shape == array.shape and back.flags.writeable
+        np.testing.assert_array_equal(back, array)
