@@ -11,7 +11,7 @@ import socket
 import struct
 import time
 
-_LENGTH = struct.Struct("!Q")
+LENGTH = struct.Struct("!Q")  # the length before each frame
 
 
 class ChannelClosed(EOFError):
@@ -32,7 +32,7 @@ class ChannelTimeout(TimeoutError):
 
 def frame(payload: bytes) -> bytes:
     """One frame's bytes: the payload's length, then the payload."""
-    return _LENGTH.pack(len(payload)) + payload
+    return LENGTH.pack(len(payload)) + payload
 
 
 def send_frame(fd: int, payload: bytes) -> None:
@@ -46,8 +46,8 @@ def send_frame(fd: int, payload: bytes) -> None:
 def recv_frame(fd: int, timeout: float | None, max_bytes: int) -> bytes:
     """Read one frame, waiting at most `timeout` seconds in all (None: forever)."""
     deadline = None if timeout is None else time.monotonic() + timeout
-    header = _read_exact(fd, _LENGTH.size, deadline)
-    (length,) = _LENGTH.unpack(header)
+    header = _read_exact(fd, LENGTH.size, deadline)
+    (length,) = LENGTH.unpack(header)
     if length > max_bytes:
         raise FrameTooLarge(length, max_bytes)
     return _read_exact(fd, length, deadline)

@@ -17,12 +17,13 @@ import struct
 import time
 from array import array
 
-from autograder.worker.frames import ChannelClosed, ChannelTimeout, FrameTooLarge, frame
+from autograder.worker.frames import LENGTH, ChannelClosed, ChannelTimeout, FrameTooLarge, frame
 
-_LENGTH = struct.Struct("!Q")
 _CREDENTIALS = struct.Struct("=iII")  # pid, uid, gid
 _MAX_FDS = 4
 _ANCILLARY = socket.CMSG_SPACE(_CREDENTIALS.size) + socket.CMSG_SPACE(_MAX_FDS * 4)
+_NAME_SPACE = socket.CMSG_SPACE(_CREDENTIALS.size)
+_DROP_BYTES = 1 << 16
 
 
 def listen_for_names(sock: socket.socket) -> socket.socket:
@@ -57,7 +58,7 @@ class Peer:
         deadline = time.monotonic() + timeout
         fds: list[int] = []
         try:
-            (length,) = _LENGTH.unpack(self._read(_LENGTH.size, deadline, fds))
+            (length,) = LENGTH.unpack(self._read(LENGTH.size, deadline, fds))
             if length > max_bytes:
                 raise FrameTooLarge(length, max_bytes)
             return self._read(length, deadline, fds), fds
@@ -74,24 +75,36 @@ class Peer:
                     raise ChannelClosed("the fork has ended")
                 raise ChannelTimeout("no answer within the time limit")
             try:
-                data, ancillary, _, _ = self.sock.recvmsg(min(size, 1 << 20), _ANCILLARY, socket.MSG_DONTWAIT)
+                writer = self._next_writer()
+                if self.pid == 0 and writer > 0:
+                    self.pid = writer
+                ours = writer == self.pid
+                # another writer's bytes are dropped in large reads (a read never crosses into the next writer's)
+                data, ancillary, _, _ = self.sock.recvmsg(min(size, 1 << 20) if ours else _DROP_BYTES, _ANCILLARY,
+                                                          socket.MSG_DONTWAIT)  # fmt: skip
             except BlockingIOError:
                 continue
             except ConnectionResetError as exc:
                 raise ChannelClosed("the channel was reset") from exc
-            writer, received = _unpack(ancillary)
+            received = _unpack(ancillary)[1]
             if not data:  # the end of the stream (its names, if any, are nobody's)
                 close_all(received)
                 raise ChannelClosed("the other end closed the channel")
-            if self.pid == 0 and writer > 0:
-                self.pid = writer
-            if writer != self.pid:  # a process the fork started: dropped unread
+            if not ours:  # a process the fork started: dropped unread; its writing never extends the time limit
                 close_all(received)
+                if time.monotonic() >= deadline:
+                    raise ChannelTimeout("no answer within the time limit")
                 continue
             fds += received
             chunks.append(data)
             size -= len(data)
         return b"".join(chunks)
+
+    def _next_writer(self) -> int:
+        """Who wrote the next unread byte (0: unnamed), read without taking it; no descriptor is received (a peek has
+        room only for the writer's name, so the kernel installs none)."""
+        data, ancillary, _, _ = self.sock.recvmsg(1, _NAME_SPACE, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        return _unpack(ancillary)[0] if data else self.pid
 
     def replace(self, sock: socket.socket) -> None:
         """Talk to the same fork over another socket from now on."""

@@ -117,7 +117,9 @@ class _Child:
         self.release()
         try:  # the holder kills the rest of its group and reaps it
             if ask:
-                return clean(str(self.parent.request({"job": "report"}, 2.0)[0].get("ended")), 80)
+                answer, fds = self.parent.request({"job": "report"}, 2.0)
+                close_all(fds)
+                return clean(str(answer.get("ended") or "exit status unknown"), 80)
             self.parent.peer.sock.send(frame(json.dumps({"job": "kill"}).encode()), socket.MSG_DONTWAIT)
         except (OSError, ChannelClosed, ChannelTimeout):
             pass
@@ -144,6 +146,8 @@ class _Child:
                 with contextlib.suppress(OSError):
                     signal.pidfd_send_signal(fds[1], signal.SIGKILL)
             close_all(fds)
+            if time.monotonic() >= deadline:  # answers to nothing asked never extend the wait
+                raise ChannelTimeout("no answer within the time limit")
 
     def release(self) -> None:
         """Let it go: a state holder ends when its socket closes."""
@@ -239,16 +243,7 @@ class _Session:
     def _spawn(self, command: dict[str, Any], limit: float) -> _Child:
         """A fork of the current state running `command` (cells to run, or calls to serve)."""
         if self.holder is None:
-            mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-            listen_for_names(mine)
-            pid = self.fork()
-            if pid == 0:  # the grader's channel, and every other descriptor of the session, stay out of reach
-                os.closerange(3, theirs.fileno())
-                os.closerange(theirs.fileno() + 1, 1 << 16)
-                self.sandbox.confine_student()
-                _start(theirs, command, _Fork(self.sandbox.student_cleaner()))
-            theirs.close()
-            child = _Child(Peer(mine, os.pidfd_open(pid), pid))
+            child = self._fork_session(command)
         else:
             child = _fork_holder(self.holder, command, limit)
         try:
@@ -258,6 +253,32 @@ class _Session:
             pass
         child.kill()
         raise _Lost("a new process for it did not start as expected")
+
+    def _fork_session(self, command: dict[str, Any]) -> _Child:
+        """A fork of this process's own state (no cell has run in it); _Lost if the system refuses one (a process,
+        descriptor or memory limit), so that only this cell or call fails, not the session."""
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            listen_for_names(mine)
+            pid = self.fork()
+        except OSError as exc:
+            mine.close()
+            theirs.close()
+            raise _Lost(f"the system refused a new process ({exc.strerror or exc})") from exc
+        if pid == 0:  # the grader's channel, and every other descriptor of the session, stay out of reach
+            os.closerange(3, theirs.fileno())
+            os.closerange(theirs.fileno() + 1, 1 << 16)
+            self.sandbox.confine_student()
+            _start(theirs, command, _Fork(self.sandbox.student_cleaner()))
+        theirs.close()
+        try:
+            pidfd = os.pidfd_open(pid)
+        except OSError as exc:
+            _kill_group(pid)
+            mine.close()
+            raise _Lost(f"the system refused to watch a new process ({exc.strerror or exc}); the grader needs "
+                        "Linux 5.3 or later") from exc  # fmt: skip
+        return _Child(Peer(mine, pidfd, pid))
 
     def call(self, request: bytes) -> bytes:
         """The wire-encoded reply to one wire-encoded request, from the call fork of the current question."""

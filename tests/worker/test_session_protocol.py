@@ -173,3 +173,22 @@ def test_files_without_a_path_cannot_hold_memory_beyond_the_limits(zygote):
         assert call(sub, "errors", [0.0]) == [38.0, 1.0]  # ENOSYS: libraries fall back to other files; EPERM
     finally:
         sub.close()
+
+
+def test_a_process_left_behind_writing_without_pause_does_not_lift_the_time_limit(zygote):
+    """A process the first cell leaves behind floods the report socket while the second cell loops forever: what it
+    writes is dropped, and the second cell still gets its timeout at its limit, not at the submission's."""
+    flood = (
+        f"{_IS_SOCKET}import time\nif os.fork() == 0:\n    block = b'x' * 65536\n    end = time.monotonic() + 40\n"
+        "    while time.monotonic() < end:\n        for fd in range(3, 256):\n            if _is_socket(fd):\n"
+        "                try:\n                    os.write(fd, block)\n                except OSError:\n"
+        "                    pass\n    os._exit(0)"
+    )
+    cells = [flood, "while True:\n    pass", "def triple(x):\n    return 3 * x"]
+    sub = RemoteSubmission(zygote, cells, Limits(cell=1.5, call=3, submission=30), CALLS)
+    try:
+        assert sub.dead is None
+        assert [c.status for c in sub.cell_outcomes] == ["ok", "timeout", "ok"], sub.cell_outcomes
+        assert call(sub, "triple", [1.0]) == [3.0]
+    finally:
+        sub.close()
