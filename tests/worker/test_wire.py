@@ -110,7 +110,7 @@ def _framed(head: bytes) -> bytes:
 
 
 def test_a_reply_of_too_many_lists_and_objects_is_refused_before_it_is_parsed():
-    """A 32 MB reply of `[[],[],...]` would decode to ~700 MB in the grader; it is refused by a count of its brackets."""
+    """A 32 MB reply of `[[],[],...]` would decode to ~700 MB in the grader; a count of its brackets refuses it."""
     flat = b"[" + b"[]," * wire.MAX_CONTAINERS + b"{}]"
     with pytest.raises(wire.WireError, match="too many lists and objects"):
         wire.decode(_framed(flat))
