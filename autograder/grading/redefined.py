@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping, Sequence
 
-from autograder.grading.cell_cache import per_distinct_cell
+from autograder.cell_cache import per_distinct_cell
 from autograder.worker.execute import PARSE_ERRORS
 
 

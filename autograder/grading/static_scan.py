@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from autograder.conventions import EXPERIMENT_MARK
-from autograder.grading.cell_cache import per_distinct_cell
+from autograder.cell_cache import per_distinct_cell
 from autograder.limits import MAX_CELL_BYTES
 from autograder.worker.execute import PARSE_ERRORS, definitions_only, is_public_check, transform
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, get_args
 
+from autograder.cell_cache import per_distinct_cell
 from autograder.conventions import CELL_FILENAME_PREFIX, EXPERIMENT_MARK, PUBLIC_CHECK_CALL, student_frame
 from autograder.student_text import clean
 
@@ -93,7 +94,7 @@ _WHITESPACE_ONLY = re.compile(r"^[ \t]+$", re.M)
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 
 
-@functools.lru_cache(maxsize=256)
+@per_distinct_cell
 def transform(source: str) -> str:
     """A cell's code as IPython runs it: magics and !shell lines become get_ipython() calls (also for the scan).
 

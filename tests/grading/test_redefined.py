@@ -5,7 +5,7 @@ import ast
 import pytest
 
 from autograder.assignment import load
-from autograder.grading.cell_cache import CACHED_CELL_CHARS
+from autograder.cell_cache import CACHED_CELL_CHARS
 from autograder.grading.redefined import _definitions, redefinitions
 from tests.edit import solution_cells
 

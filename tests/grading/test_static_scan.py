@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from autograder.assignment import load
-from autograder.grading.cell_cache import CACHED_CELL_CHARS
+from autograder.cell_cache import CACHED_CELL_CHARS
 from autograder.grading.static_scan import EVERY_QUESTION, _read_cell, by_question, scan
 from tests.assignments.optim_reg.corpus.variants import BUGS, CORRECT, notebook
 from tests.edit import code_cells, solution_cells

@@ -4,7 +4,8 @@
 import pytest
 
 from autograder.conventions import EXPERIMENT_MARK
-from autograder.worker.execute import is_public_check, run_cell
+from autograder.cell_cache import CACHED_CELL_CHARS
+from autograder.worker.execute import is_public_check, run_cell, transform
 
 
 def run(*cells: str) -> tuple[dict, list]:
@@ -81,3 +82,11 @@ def test_a_cell_too_deeply_nested_to_parse_is_the_cells_error_not_the_workers(ce
     """ast.parse raises MemoryError or RecursionError for these; the worker asks is_public_check before running."""
     assert not is_public_check(cell)
     assert run_cell(cell, {}, 1).to_json()["status"] == "error"
+
+
+def test_only_cells_of_ordinary_size_keep_their_transformed_text():
+    """A grader process transforms many notebooks' cells; a cell may have 8 MB."""
+    large = "x = 1\n" * (CACHED_CELL_CHARS // 6 + 1)
+    transform.cache_clear()
+    assert transform(large) == transform(large) == large and transform.cache_info().currsize == 0
+    assert transform("%time x = 1\n") is transform("%time x = 1\n") and transform.cache_info().currsize == 1

@@ -1,10 +1,10 @@
-"""Reading each distinct cell once per grader process, for the checks that read a notebook's code in the grader.
+"""Reading each distinct cell once per process: in the grader, which grades many notebooks, and in the worker.
 
-Every notebook carries the template's cells (its public-checks cell alone has ~100 kB), so the static scan and the
-redefinition check read those once, not once per submission. What they keep is a cell's syntax tree or what they took
-from it: ~30 bytes per byte of ordinary code, up to ~140 for dense code, and a cell may have 8 MB. So only cells of up
-to CACHED_CELL_CHARS are kept, CACHED_CELLS at most (about 1 GB at worst, a few MB in practice); a larger cell is read
-again each time and freed with its submission.
+Every notebook carries the template's cells (its public-checks cell alone has ~100 kB), so the static scan, the
+redefinition check and IPython's transformer (worker/execute.py) read those once, not once per submission. What they
+keep is a cell's syntax tree, what they took from it, or its text: ~30 bytes per byte of ordinary code, up to ~140 for
+dense code, and a cell may have 8 MB. So only cells of up to CACHED_CELL_CHARS are kept, CACHED_CELLS at most (about
+1 GB at worst, a few MB in practice); a larger cell is read again each time and freed with its submission.
 """
 
 from __future__ import annotations
