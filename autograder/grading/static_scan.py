@@ -289,7 +289,7 @@ def _parse(code: str, line: int = 0) -> ast.Module | None:
             tree = ast.parse(code)
         except SyntaxError:
             tree = ast.parse(transform(code))
-    except PARSE_ERRORS:
+    except (*PARSE_ERRORS, RuntimeError):  # RuntimeError: IPython's transformer gives up after 500 magic lines
         return None
     if line:
         for node in ast.walk(tree):

@@ -244,3 +244,9 @@ def test_a_cell_too_deeply_nested_to_parse_is_skipped_not_a_grader_fault(cell):
         ast.parse(cell)
     honest = ADAM + "    return param, m, v"
     assert scan([cell, honest], QUESTIONS, FORBIDDEN, ALLOWED) == []
+
+
+def test_a_cell_ipython_gives_up_on_is_skipped_not_a_grader_fault():
+    """IPython's transformer rewrites one magic line per pass and raises RuntimeError after 500 passes."""
+    honest = ADAM + "    return param, m, v"
+    assert scan(["%time x = 1\n" * 501 + "def f(:", honest], QUESTIONS, FORBIDDEN, ALLOWED) == []
