@@ -21,6 +21,11 @@ import numpy as np
 MAX_REPLY_BYTES = 32 * 1024 * 1024  # one reply of a worker; more is the submission's failure, never read
 MAX_SUBMISSION_BYTES = 256 * 1024 * 1024  # all replies of one submission together
 MAX_DEPTH = 100  # levels of lists and objects in a message; the executor's deepest replies have ~15
+# Lists and objects in one message (brackets in its JSON text, strings included): each costs 56-200 bytes once
+# decoded, so a 32 MB reply of `[[],[],...]` would take ~700 MB of the grader's memory. Real replies carry few: arrays
+# travel as .npy blobs, and the executor describes a returned value by at most 64 items a level (worker/calls.py),
+# so a reply has tens to a few thousand; 10**6 leaves a wide margin and bounds a decoded reply to ~200 MB.
+MAX_CONTAINERS = 10**6
 _HEADER = struct.Struct("!Q")
 _NOT_STRUCTURE = bytes(set(range(256)) - set(b'[]{}"'))  # what _depth deletes before counting
 _NPY = re.compile(
@@ -93,6 +98,8 @@ def decode(data: bytes) -> Any:
             return arrays[index]
         return value
 
+    if head.count(b"[") + head.count(b"{") > MAX_CONTAINERS:
+        raise WireError("malformed message: too many lists and objects")
     try:
         text = head.decode()  # UTF-8 only (the encoder writes ASCII), so _depth reads every bracket as one byte
         message = json.loads(text, object_hook=restore)
@@ -119,10 +126,10 @@ def _depth(head: bytes) -> int:
     if b"\\" in head:
         head = head.replace(b"\\\\", b"").replace(b'\\"', b"")
     text = np.frombuffer(head.translate(None, _NOT_STRUCTURE), dtype=np.uint8)
-    outside = np.cumsum(text == ord('"')) % 2 == 0
+    outside = np.cumsum(text == ord('"'), dtype=np.int32) % 2 == 0  # int32: a head is under 2**31 bytes
     opening = (text == ord("[")) | (text == ord("{"))
     closing = (text == ord("]")) | (text == ord("}"))
-    return int(np.cumsum((opening.astype(np.int64) - closing) * outside).max(initial=0))
+    return int(np.cumsum((opening.astype(np.int32) - closing) * outside, dtype=np.int32).max(initial=0))
 
 
 def _npy(array: np.ndarray) -> tuple[bytes, np.ndarray]:

@@ -6,8 +6,10 @@ what is graded; the feedback of that question says which definition it graded, s
 from __future__ import annotations
 
 import ast
-import functools
 from collections.abc import Mapping, Sequence
+
+from autograder.cell_cache import per_distinct_cell
+from autograder.worker.execute import PARSE_ERRORS
 
 
 def _parsed(cell: str) -> ast.Module | None:
@@ -15,7 +17,7 @@ def _parsed(cell: str) -> ast.Module | None:
     lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in cell.splitlines()]
     try:
         return ast.parse("\n".join(lines))
-    except SyntaxError:
+    except PARSE_ERRORS:  # deep nesting too: a cell the grader cannot read is the student's, never a grader fault
         return None
 
 
@@ -31,10 +33,9 @@ def _defined(tree: ast.Module) -> dict[str, int]:
     return found
 
 
-@functools.lru_cache(maxsize=128)
+@per_distinct_cell
 def _definitions(cell: str) -> tuple[tuple[str, int], ...]:
-    """What _defined finds in a cell, read once per grader process for each distinct cell (every notebook carries
-    the same 110 kB public-checks cell)."""
+    """What _defined finds in a cell (read once per grader process for each distinct cell of ordinary size)."""
     tree = _parsed(cell)
     return tuple(_defined(tree).items()) if tree else ()
 

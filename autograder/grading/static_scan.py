@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import ast
 import builtins
-import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from autograder.conventions import EXPERIMENT_MARK
+from autograder.cell_cache import per_distinct_cell
 from autograder.limits import MAX_CELL_BYTES
-from autograder.worker.execute import definitions_only, is_public_check, transform
+from autograder.worker.execute import PARSE_ERRORS, definitions_only, is_public_check, transform
 
 EVERY_QUESTION = "*"
 _RUN_CODE_MAGICS = {"time", "timeit", "prun", "capture", "debug"}
@@ -259,14 +259,15 @@ class _Notebook:
         roots = set(names)
         seen_names = set(roots)
         queue = list(seen_names)
-        included: dict[int, _Stmt] = {id(s.node): s for s in self.library_changes}
+        # Keyed by statement, not syntax node: identical cells share their trees (_read_cell), and each runs.
+        included: dict[int, _Stmt] = {id(s): s for s in self.library_changes}
         for stmt in self.library_changes:
             queue += self._new_names(stmt, seen_names)
         while queue:
             name = queue.pop()
             for stmt in self.bindings.get(name, []) + self.changers.get(name, []):
-                if id(stmt.node) not in included:
-                    included[id(stmt.node)] = stmt
+                if id(stmt) not in included:
+                    included[id(stmt)] = stmt
                     queue += self._new_names(stmt, seen_names)
         unresolved = seen_names - roots - self.bindings.keys() - self.bound_anywhere - _BUILTINS - _INJECTED
         return list(included.values()), unresolved
@@ -288,7 +289,7 @@ def _parse(code: str, line: int = 0) -> ast.Module | None:
             tree = ast.parse(code)
         except SyntaxError:
             tree = ast.parse(transform(code))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except (*PARSE_ERRORS, RuntimeError):  # RuntimeError: IPython's transformer gives up after 500 magic lines
         return None
     if line:
         for node in ast.walk(tree):
@@ -301,11 +302,11 @@ def _cell_statements(source: str, number: int) -> list[_Stmt]:
     return [_Stmt(node, number, nodes) for node, nodes in _read_cell(source)]
 
 
-@functools.lru_cache(maxsize=128)
+@per_distinct_cell
 def _read_cell(source: str) -> tuple[tuple[ast.stmt, list[ast.AST]], ...]:
-    """The top-level statements a cell runs, each with every node under it; read once per grader process for each
-    distinct cell (every notebook carries the same 110 kB public-checks cell). What depends on the rest of the
-    notebook (aliases, findings) is worked out per notebook; these trees are only read."""
+    """The top-level statements a cell runs, each with every node under it (read once per grader process for each
+    distinct cell of ordinary size). What depends on the rest of the notebook (aliases, findings) is worked out per
+    notebook; these trees are only read, and identical cells of a notebook share them."""
     if len(source.encode(errors="replace")) > MAX_CELL_BYTES or is_public_check(source):  # not run either
         return ()
     tree = _parse(source)

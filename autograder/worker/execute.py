@@ -16,6 +16,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, get_args
 
+from autograder.cell_cache import per_distinct_cell
 from autograder.conventions import CELL_FILENAME_PREFIX, EXPERIMENT_MARK, PUBLIC_CHECK_CALL, student_frame
 from autograder.student_text import clean
 
@@ -88,7 +89,12 @@ _OTHER_BREAKS = re.compile("[\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 _WHITESPACE_ONLY = re.compile(r"^[ \t]+$", re.M)
 
 
-@functools.lru_cache(maxsize=256)
+# What ast.parse raises for code that is not Python it can read: besides SyntaxError, ValueError (null bytes), and
+# MemoryError or RecursionError for deep nesting ('-' * 6000 + '1', 'a' + '.a' * 3000), which a cell of a few kB has.
+PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
+
+
+@per_distinct_cell
 def transform(source: str) -> str:
     """A cell's code as IPython runs it: magics and !shell lines become get_ipython() calls (also for the scan).
 
@@ -107,7 +113,7 @@ def transform(source: str) -> str:
 def _is_python(source: str) -> bool:
     try:
         ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):  # IPython's path then says what is wrong
+    except PARSE_ERRORS:  # IPython's path then says what is wrong
         return False
     return True
 
@@ -144,7 +150,7 @@ def is_public_check(source: str) -> bool:
     """Does the cell only call the notebook's public checks (see conventions.PUBLIC_CHECK_CALL)?"""
     try:
         body = ast.parse(source).body
-    except SyntaxError:
+    except PARSE_ERRORS:
         return False
     if len(body) != 1 or not isinstance(body[0], ast.Expr) or not isinstance(call := body[0].value, ast.Call):
         return False

@@ -1,7 +1,12 @@
 """A graded name defined again by a later cell: the feedback says the later definition is the one graded."""
 
+import ast
+
+import pytest
+
 from autograder.assignment import load
-from autograder.grading.redefined import redefinitions
+from autograder.cell_cache import CACHED_CELL_CHARS
+from autograder.grading.redefined import _definitions, redefinitions
 from tests.edit import solution_cells
 
 QUESTIONS = {"adam": ("adam_update",), "dropout": ("dropout_forward", "Dropout")}
@@ -30,3 +35,19 @@ def test_classes_and_assignments_count_and_cells_that_do_not_parse_are_skipped()
     notes = redefinitions(cells, QUESTIONS)
     assert list(notes) == ["dropout"] and "Dropout is defined in code cell 1 and again in code cell 2" in notes["dropout"]
     assert "dropout_forward" not in notes["dropout"], "a single definition that parses is not a redefinition"
+
+
+@pytest.mark.parametrize("cell", ["-" * 10000 + "1", "a" + ".a" * 10000], ids=["MemoryError", "RecursionError"])
+def test_a_cell_too_deeply_nested_to_parse_is_skipped_not_a_grader_fault(cell):
+    with pytest.raises((MemoryError, RecursionError)):
+        ast.parse(cell)
+    cells = ["Dropout = 1", cell, "Dropout = 2"]
+    assert "defined in code cell 1 and again in code cell 3" in redefinitions(cells, QUESTIONS)["dropout"]
+
+
+def test_only_cells_of_ordinary_size_are_kept_between_notebooks():
+    large = "x = 1\n" * (CACHED_CELL_CHARS // 6 + 1) + "Dropout = 2"
+    _definitions.cache_clear()
+    for cells in (["Dropout = 1", large], ["Dropout = 1", large]):
+        assert "again in code cell 2" in redefinitions(cells, QUESTIONS)["dropout"]
+    assert _definitions.cache_info().currsize == 1 and _definitions.cache_info().hits == 1

@@ -6,11 +6,14 @@ implementation some way; the scan must charge exactly the question whose code do
 
 from __future__ import annotations
 
+import ast
+
 import nbformat
 import pytest
 
 from autograder.assignment import load
-from autograder.grading.static_scan import EVERY_QUESTION, by_question, scan
+from autograder.cell_cache import CACHED_CELL_CHARS
+from autograder.grading.static_scan import EVERY_QUESTION, _read_cell, by_question, scan
 from tests.assignments.optim_reg.corpus.variants import BUGS, CORRECT, notebook
 from tests.edit import code_cells, solution_cells
 from tests.security.attacks import ATTACKS, ROOT
@@ -207,8 +210,6 @@ def test_the_assignments_own_list_resolves_aliases_per_question():
 def test_a_cell_read_before_in_another_notebook_is_judged_by_this_notebook():
     """Cells are parsed once per process (the same public-checks cell is in every notebook); what they mean depends
     on the rest of the notebook, and is the same whether the cell was seen before or not."""
-    from autograder.grading.static_scan import _read_cell
-
     shared = ADAM + "    opt.Adam([param])\n    m.f_back\n    return param, m, v"
     notebooks = [["import torch.optim as opt\n", shared], [shared, "opt = 1\n"], ["import sys as opt\n", "x = 2\n", shared]]
     fresh = []
@@ -218,3 +219,34 @@ def test_a_cell_read_before_in_another_notebook_is_judged_by_this_notebook():
     for cells, expected in zip(notebooks + notebooks[::-1], fresh + fresh[::-1]):
         assert sorted(map(repr, scan(cells, QUESTIONS, FORBIDDEN, ALLOWED))) == expected
     assert len(set(map(tuple, fresh))) == 3, "the shared cell's findings differ from notebook to notebook"
+
+
+def test_identical_cells_each_count_and_the_last_one_is_named():
+    """Identical cells share their parsed trees; the later one holds the definition graded, so it is named too."""
+    cell = "import torch\n" + ADAM + "    torch.optim.Adam([param])\n    return param, m, v"
+    where = {f.where for f in scan([cell, "x = 1\n", cell], QUESTIONS, FORBIDDEN, ALLOWED) if f.question == "adam"}
+    assert where == {"code cell 1, line 3", "code cell 3, line 3"}
+
+
+def test_only_cells_of_ordinary_size_are_kept_between_notebooks():
+    """A kept cell's syntax tree costs ~30-140 bytes per byte of code, and a cell may have 8 MB."""
+    large = "import torch\n" + ADAM + "    torch.optim.Adam([param])\n" + "    m = m\n" * (CACHED_CELL_CHARS // 10)
+    small = "import torch\n" + ADAM + "    torch.optim.Adam([param])\n    return param, m, v"
+    _read_cell.cache_clear()
+    for cells in ([large], [large], [small]):
+        assert {f.where for f in scan(cells, QUESTIONS, FORBIDDEN, ALLOWED)} == {"code cell 1, line 3"}
+    assert _read_cell.cache_info().currsize == 1 and _read_cell.cache_info().hits == 0
+
+
+@pytest.mark.parametrize("cell", ["-" * 10000 + "1", "a" + ".a" * 10000], ids=["MemoryError", "RecursionError"])
+def test_a_cell_too_deeply_nested_to_parse_is_skipped_not_a_grader_fault(cell):
+    with pytest.raises((MemoryError, RecursionError)):
+        ast.parse(cell)
+    honest = ADAM + "    return param, m, v"
+    assert scan([cell, honest], QUESTIONS, FORBIDDEN, ALLOWED) == []
+
+
+def test_a_cell_ipython_gives_up_on_is_skipped_not_a_grader_fault():
+    """IPython's transformer rewrites one magic line per pass and raises RuntimeError after 500 passes."""
+    honest = ADAM + "    return param, m, v"
+    assert scan(["%time x = 1\n" * 501 + "def f(:", honest], QUESTIONS, FORBIDDEN, ALLOWED) == []

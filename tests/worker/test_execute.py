@@ -4,7 +4,8 @@
 import pytest
 
 from autograder.conventions import EXPERIMENT_MARK
-from autograder.worker.execute import run_cell
+from autograder.cell_cache import CACHED_CELL_CHARS
+from autograder.worker.execute import is_public_check, run_cell, transform
 
 
 def run(*cells: str) -> tuple[dict, list]:
@@ -74,3 +75,18 @@ def test_only_cells_that_just_call_the_public_checks_are_skipped():
     for source in ['grader.check("adam"); import os', "grader.check(name)", 'grader.check("a", x=loop())',
                    'other.check("adam")', "%time grader.check('adam')", "grader.check"]:  # fmt: skip
         assert not is_public_check(source), source
+
+
+@pytest.mark.parametrize("cell", ["-" * 10000 + "1", "a" + ".a" * 10000], ids=["MemoryError", "RecursionError"])
+def test_a_cell_too_deeply_nested_to_parse_is_the_cells_error_not_the_workers(cell):
+    """ast.parse raises MemoryError or RecursionError for these; the worker asks is_public_check before running."""
+    assert not is_public_check(cell)
+    assert run_cell(cell, {}, 1).to_json()["status"] == "error"
+
+
+def test_only_cells_of_ordinary_size_keep_their_transformed_text():
+    """A grader process transforms many notebooks' cells; a cell may have 8 MB."""
+    large = "x = 1\n" * (CACHED_CELL_CHARS // 6 + 1)
+    transform.cache_clear()
+    assert transform(large) == transform(large) == large and transform.cache_info().currsize == 0
+    assert transform("%time x = 1\n") is transform("%time x = 1\n") and transform.cache_info().currsize == 1

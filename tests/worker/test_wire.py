@@ -105,6 +105,24 @@ def test_nesting_up_to_the_limit_is_read_and_deeper_is_refused():
         wire.decode(wire.encode([deep]))
 
 
+def _framed(head: bytes) -> bytes:
+    return len(head).to_bytes(8, "big") + head + (0).to_bytes(8, "big")
+
+
+def test_a_reply_of_too_many_lists_and_objects_is_refused_before_it_is_parsed():
+    """A 32 MB reply of `[[],[],...]` would decode to ~700 MB in the grader; a count of its brackets refuses it."""
+    flat = b"[" + b"[]," * wire.MAX_CONTAINERS + b"{}]"
+    with pytest.raises(wire.WireError, match="too many lists and objects"):
+        wire.decode(_framed(flat))
+
+
+def test_messages_up_to_the_container_limit_are_read(monkeypatch):
+    monkeypatch.setattr(wire, "MAX_CONTAINERS", 100)
+    assert wire.decode(wire.encode({"x": [[i] for i in range(98)]})) == {"x": [[i] for i in range(98)]}
+    with pytest.raises(wire.WireError, match="too many lists and objects"):
+        wire.decode(wire.encode({"x": [[i] for i in range(99)]}))
+
+
 def test_numpy_scalars_are_sent_as_numbers_and_other_objects_are_refused():
     back = wire.decode(wire.encode({"f": np.float32(0.5), "i": np.int64(3), "b": np.bool_(True), "t": (1, 2)}))
     assert back == {"f": 0.5, "i": 3, "b": True, "t": [1, 2]} and type(back["i"]) is int and back["b"] is True
