@@ -98,7 +98,8 @@ def decode(data: bytes) -> Any:
             return arrays[index]
         return value
 
-    if head.count(b"[") + head.count(b"{") > MAX_CONTAINERS:
+    containers = head.count(b"[") + head.count(b"{")  # an upper bound of the depth, counted once
+    if containers > MAX_CONTAINERS:
         raise WireError("malformed message: too many lists and objects")
     try:
         text = head.decode()  # UTF-8 only (the encoder writes ASCII), so _depth reads every bracket as one byte
@@ -109,7 +110,7 @@ def decode(data: bytes) -> Any:
         raise WireError("malformed message: nested too deeply") from None
     except Exception as exc:
         raise WireError(f"malformed message: {exc}") from exc
-    if _depth(head) > MAX_DEPTH:
+    if containers > MAX_DEPTH and _depth(head) > MAX_DEPTH:  # only messages with enough brackets pay for the count
         raise WireError("malformed message: nested too deeply")
     return message
 
@@ -121,8 +122,6 @@ def _depth(head: bytes) -> int:
     levels, enough to exhaust the stack of whatever reads them next). Counted at C speed: escaped backslashes, then
     escaped quotes are dropped (left to right, as JSON reads escapes), then every byte but quotes and brackets; a
     bracket counts when an even number of quotes precede it (it is not inside a string)."""
-    if head.count(b"[") + head.count(b"{") <= MAX_DEPTH:
-        return 0
     if b"\\" in head:
         head = head.replace(b"\\\\", b"").replace(b'\\"', b"")
     text = np.frombuffer(head.translate(None, _NOT_STRUCTURE), dtype=np.uint8)
