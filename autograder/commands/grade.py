@@ -22,7 +22,7 @@ from autograder.gradebook.canvas import (
     write_canvas_import,
 )
 from autograder.gradebook.grades import GRADES, GradesError, GradesTable, read_grades
-from autograder.grading.batch import BatchOutcome, GraderFailure, UnknownQuestion, grade_batch
+from autograder.grading.batch import BatchOutcome, GraderFailure, Stopped, UnknownQuestion, grade_batch
 from autograder.grading.outputs import (
     graded_before,
     read_results,
@@ -122,6 +122,11 @@ def main(args: argparse.Namespace) -> int:
     except GraderFailure as exc:
         print(f"autograder: the grader failed: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as exc:
+        how = "by SIGTERM" if isinstance(exc, Stopped) else "by Ctrl-C"
+        print(f"autograder: stopped {how}, with every process it had started; run the same command again to grade "
+              "this batch.", file=sys.stderr)  # fmt: skip
+        return 143 if isinstance(exc, Stopped) else 130
     print_summary(table, {r.name: r.problem for r in outcome.results if r.problem} if outcome else {})
     print(f"Wrote {len(outcome.results)} results and {out.path(GRADES)}" if outcome else f"Wrote {out.path(GRADES)}")
     for line in outcome.reductions if outcome else ():

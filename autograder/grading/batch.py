@@ -16,9 +16,10 @@ import os
 import selectors
 import shutil
 import signal
+import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -42,6 +43,11 @@ _PR_SET_DUMPABLE = 4
 
 class GraderFailure(RuntimeError):
     """The grader itself is broken (not a submission); the message says what failed."""
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM (from `timeout`, a scheduler, a container's shutdown) stops a batch as Ctrl-C does: every process
+    it started is swept before the grader exits, whatever the student code running then ignores."""
 
 
 class UnknownQuestion(ValueError):
@@ -110,41 +116,62 @@ def grade_batch(
     once the zygotes are forked: no worker's memory holds another student's notebook or a model answer.
     """
     progress = progress or BatchProgress()
-    named, notes = find_submissions(paths, assignment.name)
-    for note in notes:
-        progress.say(note)
-    _protect_grader()
-    warm_up(assignment)
-    # The warm objects leave the garbage collector's reach: collections would write to them, copying the pages the
-    # grader shares with its forked zygotes (measured on Gradescope's limits: peak 425-595 MB -> 460 MB).
-    gc.freeze()
-    jobs = max(1, min(jobs, len(named)))
-    inputs = [p.resolve() if p.is_dir() else p.resolve().parent for p in paths]
-    sandboxes = plan([out.resolve(), reference_cache.cache_dir(), *inputs], jobs)
-    reductions = sandboxes[0].reductions()
-    for line in reductions:
-        progress.say(f"Reduced isolation: {line}.")
-    zygotes: list[Zygote] = []
+    with _stopped_by_sigterm():
+        named, notes = find_submissions(paths, assignment.name)
+        for note in notes:
+            progress.say(note)
+        _protect_grader()
+        warm_up(assignment)
+        # The warm objects leave the garbage collector's reach: collections would write to them, copying the pages
+        # the grader shares with its forked zygotes (measured on Gradescope's limits: peak 425-595 MB -> 460 MB).
+        gc.freeze()
+        jobs = max(1, min(jobs, len(named)))
+        inputs = [p.resolve() if p.is_dir() else p.resolve().parent for p in paths]
+        sandboxes = plan([out.resolve(), reference_cache.cache_dir(), *inputs], jobs)
+        reductions = sandboxes[0].reductions()
+        for line in reductions:
+            progress.say(f"Reduced isolation: {line}.")
+        zygotes: list[Zygote] = []
+        try:
+            zygotes.extend(Zygote(sandbox) for sandbox in sandboxes)
+            answers = finder() if finder else None
+            submissions = [read_submission(n, answers) for n in named]
+            reference_cache.load(reference(assignment), assignment)
+            max_points = check_reference(assignment)
+            reference_cache.save(reference(assignment), assignment)
+            asked = [questions(s) for s in submissions]
+            unknown = sorted({q for only in asked for q in only or () if q not in max_points})
+            if unknown:
+                known = ", ".join(max_points)
+                raise UnknownQuestion(f"no question {', '.join(unknown)}; the questions are {known}.")
+            results = _run(assignment, zygotes, submissions, asked, limits, max_points, progress)
+        except RuntimeError as exc:
+            raise GraderFailure(str(exc)) from exc
+        finally:
+            progress.stop()
+            close_all(zygotes)
+            for sandbox in sandboxes:
+                shutil.rmtree(sandbox.work_root, ignore_errors=True)
+        return BatchOutcome(assignment, submissions, results, max_points, reductions)
+
+
+@contextlib.contextmanager
+def _stopped_by_sigterm() -> Iterator[None]:
+    """While grading, SIGTERM raises Stopped (once: a second one must not interrupt the sweep the first started).
+    Only the main thread can handle signals; elsewhere (a test's thread) nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Stopped("stopped by SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
-        zygotes.extend(Zygote(sandbox) for sandbox in sandboxes)
-        answers = finder() if finder else None
-        submissions = [read_submission(n, answers) for n in named]
-        reference_cache.load(reference(assignment), assignment)
-        max_points = check_reference(assignment)
-        reference_cache.save(reference(assignment), assignment)
-        asked = [questions(s) for s in submissions]
-        unknown = sorted({q for only in asked for q in only or () if q not in max_points})
-        if unknown:
-            raise UnknownQuestion(f"no question {', '.join(unknown)}; the questions are {', '.join(max_points)}.")
-        results = _run(assignment, zygotes, submissions, asked, limits, max_points, progress)
-    except RuntimeError as exc:
-        raise GraderFailure(str(exc)) from exc
+        yield
     finally:
-        progress.stop()
-        close_all(zygotes)
-        for sandbox in sandboxes:
-            shutil.rmtree(sandbox.work_root, ignore_errors=True)
-    return BatchOutcome(assignment, submissions, results, max_points, reductions)
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _protect_grader() -> None:
@@ -250,6 +277,8 @@ def _grader_process(
                 result = grade_one(assignment, zygote, submissions[index], limits, asked[index])
                 report.write(json.dumps({"index": index, "result": result.to_json()}) + "\n")
                 report.flush()
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the parent sweeps; nothing to explain
+        code = 1
     except BaseException:  # noqa: BLE001 - the parent reports a failed grader process
         traceback.print_exc()
         code = 1

@@ -157,7 +157,8 @@ def _zygote_main(control: socket.socket, sandbox: Sandbox) -> NoReturn:
             os._exit(1)
         control.sendall(b"ready")
         signal.signal(signal.SIGCHLD, reap_children)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the grader, which shuts us down
+        for stop in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C or `timeout` reach the grader, which shuts us down
+            signal.signal(stop, signal.SIG_IGN)
         while True:
             message, fds, _, _ = socket.recv_fds(control, 16, 1)
             if not message or not fds:
