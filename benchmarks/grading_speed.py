@@ -3,8 +3,9 @@
     python benchmarks/grading_speed.py            # one submission x3, N = 10 and 40, otter on 3 notebooks (~10 min)
     python benchmarks/grading_speed.py --quick    # one submission once, N = 1 and 2, otter on 1 notebook, each
                                                   # run once: every row and line of the table, at least cost (CI)
+    python benchmarks/grading_speed.py --assignment norm_sched   # the same for the second assignment
 
-Submissions come from optim_reg's grading corpus (tests/assignments/optim_reg/corpus/variants.py): correct notebooks
+Submissions come from the assignment's grading corpus (tests/assignments/<name>/corpus/variants.py): correct notebooks
 and single-bug ones, cycled.
 `otter run` grades with the otter zip that `autograder build` writes (skipped when otter-grader is not installed).
 
@@ -18,6 +19,7 @@ each process's proportional set size, sampled every 20 ms, so pages shared by fo
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import resource
 import shutil
@@ -36,7 +38,9 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.assignments.optim_reg.corpus.variants import BUGS, CORRECT, notebook  # noqa: E402
+from tests.assignments.optim_reg.corpus.variants import notebook  # noqa: E402
+
+ASSIGNMENTS = ("optim_reg", "norm_sched")
 
 # Read from this benchmark's table, never asserted by a timed test (docs/benchmarks.md).
 TARGETS = {"one_wall": 2.5, "marginal_cpu": 0.35, "vs_otter": 30.0, "peak_mb": 768.0}
@@ -135,18 +139,19 @@ def _run(args: list[str], sample: bool) -> tuple[float, float, int]:
     return wall, cpu, peak
 
 
-def make_batch(folder: Path, n: int) -> Path:
-    variants = [*CORRECT, *BUGS]
+def make_batch(folder: Path, n: int, assignment: str) -> Path:
+    corpus = importlib.import_module(f"tests.assignments.{assignment}.corpus.variants")
+    variants = [*corpus.CORRECT, *corpus.BUGS]
     folder.mkdir(parents=True)
     for i in range(n):
         variant = variants[i % len(variants)]
-        nbformat.write(notebook(variant), folder / f"{i:03d}-{variant.name}.ipynb")
+        nbformat.write(notebook(variant, assignment), folder / f"{i:03d}-{variant.name}.ipynb")
     return folder
 
 
-def grade_command(paths: list[Path], out: Path, jobs: int) -> list[str]:
+def grade_command(paths: list[Path], out: Path, jobs: int, assignment: str) -> list[str]:
     return [sys.executable, "-m", "autograder.cli", "grade", *map(str, paths), "--out", str(out), "--jobs", str(jobs),
-            "--assignment", "optim_reg"]  # fmt: skip
+            "--assignment", assignment]  # fmt: skip
 
 
 def otter_executable() -> str | None:
@@ -154,11 +159,11 @@ def otter_executable() -> str | None:
     return str(beside) if beside.exists() else shutil.which("otter")
 
 
-def otter_zip(work: Path) -> Path:
+def otter_zip(work: Path, assignment: str) -> Path:
     """The otter zip, built the way instructors build it."""
     subprocess.run([sys.executable, "-m", "autograder.cli", "build", "--out", str(work / "dist")], check=True,
                    cwd=ROOT, stdout=subprocess.DEVNULL)  # fmt: skip
-    return work / "dist" / "optim_reg" / "otter" / "autograder.zip"
+    return work / "dist" / assignment / "otter" / "autograder.zip"
 
 
 def _spread(values: list[float], digits: int = 2) -> str:
@@ -179,6 +184,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
                         help="the smallest run that prints every row and line (CI checks that the benchmark works)")
+    parser.add_argument("--assignment", choices=ASSIGNMENTS, default=ASSIGNMENTS[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--sizes", type=int, nargs="+", help="batch sizes (default: 10 40)")
     parser.add_argument("--single", type=int, help="runs of one submission end to end (default: 3)")
@@ -191,22 +197,24 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="grading-bench-"))
     batches: dict[int, Measured] = {}
     try:
-        single = [run_measured(grade_command([ROOT / "solutions/optim_reg.ipynb"], work / f"one{i}", 1), once=once)
+        solution = ROOT / "solutions" / f"{args.assignment}.ipynb"
+        single = [run_measured(grade_command([solution], work / f"one{i}", 1, args.assignment), once=once)
                   for i in range(singles)]  # fmt: skip
         for n in sizes:
-            batch = make_batch(work / f"batch{n}", n)
-            batches[n] = run_measured(grade_command([batch], work / f"out{n}", args.jobs), once=once)
+            batch = make_batch(work / f"batch{n}", n, args.assignment)
+            batches[n] = run_measured(grade_command([batch], work / f"out{n}", args.jobs, args.assignment), once=once)
         otter_runs: list[tuple[str, Measured]] = []
         otter = otter_executable()
         if otter and sample:
-            archive = otter_zip(work)
-            for path in sorted(make_batch(work / "otter-sample", sample).glob("*.ipynb")):
+            archive = otter_zip(work, args.assignment)
+            for path in sorted(make_batch(work / "otter-sample", sample, args.assignment).glob("*.ipynb")):
                 (work / f"otter-{path.stem}").mkdir()  # otter run writes into an existing folder
                 command = [otter, "run", "--no-logo", "-a", str(archive), "-o", str(work / f"otter-{path.stem}"), str(path)]
                 otter_runs.append((path.stem, run_measured(command, once=once)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{os.cpu_count()} cores; medians with (min-max) over the runs; load = 1-minute load average at each start")
+    print(f"{args.assignment}, {os.cpu_count()} cores; medians with (min-max) over the runs; load = 1-minute load "
+          "average at each start")  # fmt: skip
     print("| run | n | wall s | CPU s | CPU s/submission | peak MB | load |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     print(_row("one submission, end to end (`--jobs 1`)", 1, single))
