@@ -300,10 +300,6 @@ def _numbers(value: Any) -> np.ndarray:
 
 
 def _shape(value: Any) -> tuple[int, ...]:
-    if type(value) is list and len(value) <= 32 and all(type(n) is int for n in value):  # what replies have
-        if not value or (min(value) >= 0 and max(value) < 2**40):
-            return tuple(value)
-        raise Malformed("a shape is not a list of sizes")
     if not isinstance(value, list) or len(value) > 32 or not all(_is_int(n) and 0 <= n < 2**40 for n in value):
         raise Malformed("a shape is not a list of sizes")
     return tuple(value)
