@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from autograder.assignment import Assignment
+from autograder.collector import paused_collector, settle_collector
 from autograder.console import BatchProgress
 from autograder.grading import reference_cache
 from autograder.grading.implementations import reference  # imports the reference only when called
@@ -114,7 +115,8 @@ def grade_batch(
     for note in notes:
         progress.say(note)
     _protect_grader()
-    warm_up(assignment)
+    with paused_collector():
+        warm_up(assignment)
     # The warm objects leave the garbage collector's reach: collections would write to them, copying the pages the
     # grader shares with its forked zygotes (measured on Gradescope's limits: peak 425-595 MB -> 460 MB).
     gc.freeze()
@@ -133,7 +135,7 @@ def grade_batch(
         reference_cache.load(reference(assignment), assignment)
         max_points = check_reference(assignment)
         reference_cache.save(reference(assignment), assignment)
-        _settle_collector()
+        settle_collector()
         asked = [questions(s) for s in submissions]
         unknown = sorted({q for only in asked for q in only or () if q not in max_points})
         if unknown:
@@ -148,21 +150,6 @@ def grade_batch(
         for sandbox in sandboxes:
             shutil.rmtree(sandbox.work_root, ignore_errors=True)
     return BatchOutcome(assignment, submissions, results, max_points, reductions)
-
-
-# Objects allocated, net, between young collections while submissions are graded (Python's default: 700). Grading
-# allocates millions of short-lived containers (replies, observations, syntax trees); at 700 the collector ran ~85
-# times per submission, and each of its gen-1 and full passes walked everything the reference and pytest keep.
-_YOUNG_COLLECTION = 10_000
-
-
-def _settle_collector() -> None:
-    """Once the reference, graders and probes are loaded: what every submission only reads leaves the collector's
-    reach (gc.freeze, after one collection so no garbage is kept), and young collections run less often. Memory
-    stays bounded: freed objects are still freed at once by reference counting, cycles at the next collection."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(_YOUNG_COLLECTION, *gc.get_threshold()[1:])
 
 
 def _protect_grader() -> None:
