@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from autograder.assignment import AssignmentError
+from autograder.collector import paused_collector
 from autograder.limits import Limits
 
 _DEFAULTS = Limits()
@@ -104,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     ))  # fmt: skip
     args = parser.parse_args(argv)
     try:
-        return importlib.import_module(f"autograder.commands.{args.command}").main(args)
+        with paused_collector():  # the verb's imports (torch, numpy, pytest for `grade`)
+            command = importlib.import_module(f"autograder.commands.{args.command}")
+        return command.main(args)
     except AssignmentError as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2

@@ -17,6 +17,15 @@ _ANSI = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z
 
 def clean(text: object, limit: int = 300) -> str:
     """One line of at most `limit` characters: escape sequences dropped, every other control turned into a space."""
+    if type(text) is str and len(text) <= limit and text.isprintable():
+        # Nothing to drop or replace: every character _UNSAFE and _ANSI match (escape sequences start with one) is
+        # non-printable (categories Cc, Cf, Zl, Zp), and the text is short. What _clean_any does, in C.
+        return text.strip()
+    return _clean_any(text, limit)
+
+
+def _clean_any(text: object, limit: int) -> str:
+    """clean() for any object and any text."""
     try:
         value = text if isinstance(text, str) else str(text)
     except Exception:  # noqa: BLE001 - whatever it is, it cannot be shown

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from autograder.assignment import Assignment
+from autograder.collector import paused_collector, settle_collector
 from autograder.console import BatchProgress
 from autograder.grading import reference_cache
 from autograder.grading.implementations import reference  # imports the reference only when called
@@ -121,10 +122,12 @@ def grade_batch(
         for note in notes:
             progress.say(note)
         _protect_grader()
-        warm_up(assignment)
+        with paused_collector():
+            warm_up(assignment)
         # The warm objects leave the garbage collector's reach: collections would write to them, copying the pages
         # the grader shares with its forked zygotes (measured on Gradescope's limits: peak 425-595 MB -> 460 MB).
         gc.freeze()
+        thresholds = gc.get_threshold()
         jobs = max(1, min(jobs, len(named)))
         inputs = [p.resolve() if p.is_dir() else p.resolve().parent for p in paths]
         sandboxes = plan([out.resolve(), reference_cache.cache_dir(), *inputs], jobs)
@@ -139,6 +142,7 @@ def grade_batch(
             reference_cache.load(reference(assignment), assignment)
             max_points = check_reference(assignment)
             reference_cache.save(reference(assignment), assignment)
+            settle_collector()
             asked = [questions(s) for s in submissions]
             unknown = sorted({q for only in asked for q in only or () if q not in max_points})
             if unknown:
@@ -148,6 +152,7 @@ def grade_batch(
         except RuntimeError as exc:
             raise GraderFailure(str(exc)) from exc
         finally:
+            gc.set_threshold(*thresholds)
             progress.stop()
             close_all(zygotes)
             for sandbox in sandboxes:

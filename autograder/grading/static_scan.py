@@ -117,7 +117,7 @@ def scan(
     rules = _Rules(tuple(forbidden), tuple(allowed))
     findings: dict[tuple[str, str, str, str], Finding] = {}
     for stmt in notebook.statements:
-        for node in stmt.nodes:
+        for node in stmt.read.tamper_nodes:
             for kind, what in _tampering(node, notebook):
                 where = stmt.where(node)
                 findings.setdefault((EVERY_QUESTION, kind, what, where), Finding(EVERY_QUESTION, kind, what, where))
@@ -125,7 +125,7 @@ def scan(
         statements, unresolved = notebook.reachable(names)
         for stmt in statements:
             if stmt.judged is None:
-                stmt.judged = [(k, w, stmt.where(n)) for n in stmt.nodes for k, w in _judge(n, notebook, rules)]
+                stmt.judged = [(k, w, stmt.where(n)) for n in stmt.read.judge_nodes for k, w in _judge(n, notebook, rules)]
             for kind, what, where in stmt.judged:
                 findings.setdefault((question, kind, what, where), Finding(question, kind, what, where))
         for name in sorted(unresolved):
@@ -150,11 +150,31 @@ def by_question(findings: Iterable[Finding], questions: Iterable[str]) -> dict[s
 # --- reading the notebook --------------------------------------------------------------------------------------
 
 
-class _Stmt:
-    """A top-level statement as it runs, with every node under it (code in constant strings included)."""
+class _Read:
+    """A top-level statement and what it holds whatever notebook it is in: every node under it (code in constant
+    strings included), the names it binds, the imports and assignments that may make aliases, the objects it changes,
+    and the nodes the scan's checks can find anything in (the others can yield no finding, whatever the aliases).
+    Made once per distinct cell (_read_cell) and shared by every notebook that has the cell: only read."""
 
-    def __init__(self, node: ast.stmt, cell: int, nodes: list[ast.AST]) -> None:
-        self.node, self.cell, self.nodes = node, cell, nodes
+    __slots__ = ("node", "nodes", "bound", "bound_anywhere", "imports", "assignments", "changed_roots", "names",
+                 "tamper_nodes", "judge_nodes")  # fmt: skip
+
+    def __init__(self, node: ast.stmt, nodes: list[ast.AST]) -> None:
+        self.node, self.nodes = node, nodes
+        self.bound = frozenset(_bound_names(node))
+        self.bound_anywhere = frozenset(_names_bound_anywhere(nodes))
+        self.imports, self.assignments = _imports_and_assignments(nodes)
+        self.changed_roots = tuple(_changed_roots(node))
+        self.names = tuple(n.id for n in nodes if isinstance(n, ast.Name))
+        self.tamper_nodes = tuple(n for n in nodes if _may_tamper(n))
+        self.judge_nodes = tuple(n for n in nodes if _may_judge(n))
+
+
+class _Stmt:
+    """A top-level statement as it runs in one notebook: what it holds, and the cell it is in."""
+
+    def __init__(self, read: _Read, cell: int) -> None:
+        self.read, self.node, self.cell = read, read.node, cell
         self.judged: list[tuple[str, str, str]] | None = None
 
     def where(self, node: ast.AST) -> str:
@@ -174,11 +194,11 @@ class _Notebook:
         self.aliases: dict[str, set[str]] = {}
         self.bound_anywhere: set[str] = set()
         for stmt in self.statements:
-            for name in _bound_names(stmt.node):
+            for name in stmt.read.bound:
                 self.bindings.setdefault(name, []).append(stmt)
         self._find_aliases()
         for stmt in self.statements:
-            for root in _changed_roots(stmt):
+            for root in stmt.read.changed_roots:
                 if any(self.resolve(ast.Name(root, ast.Load()))):
                     self.library_changes.append(stmt)
                 else:
@@ -187,30 +207,10 @@ class _Notebook:
     def _find_aliases(self) -> None:
         assignments: list[tuple[str, ast.expr]] = []
         for stmt in self.statements:
-            self.bound_anywhere |= _names_bound_anywhere(stmt.nodes)
-            for node in stmt.nodes:
-                if isinstance(node, ast.Import):
-                    for alias in node.names:
-                        if alias.asname:
-                            self.aliases.setdefault(alias.asname, set()).add(alias.name)
-                        else:
-                            root = alias.name.split(".")[0]
-                            self.aliases.setdefault(root, set()).add(root)
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    for alias in node.names:
-                        if alias.name != "*":
-                            self.aliases.setdefault(alias.asname or alias.name, set()).add(f"{node.module}.{alias.name}")
-                elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
-                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                    for target in targets:
-                        assignments += _pairs(target, node.value)
-                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                    params = [*node.args.posonlyargs, *node.args.args]
-                    for arg, default in zip(params[len(params) - len(node.args.defaults) :], node.args.defaults):
-                        assignments.append((arg.arg, default))
-                    for arg, default in zip(node.args.kwonlyargs, node.args.kw_defaults):
-                        if default is not None:
-                            assignments.append((arg.arg, default))
+            self.bound_anywhere |= stmt.read.bound_anywhere
+            for name, imported in stmt.read.imports:
+                self.aliases.setdefault(name, set()).add(imported)
+            assignments += stmt.read.assignments
         for _ in range(5):  # aliases of aliases
             changed = False
             for name, value in assignments:
@@ -273,7 +273,7 @@ class _Notebook:
         return list(included.values()), unresolved
 
     def _new_names(self, stmt: _Stmt, seen: set[str]) -> list[str]:
-        new = [n.id for n in stmt.nodes if isinstance(n, ast.Name) and n.id not in seen]
+        new = [name for name in stmt.read.names if name not in seen]
         seen.update(new)
         return new
 
@@ -299,14 +299,15 @@ def _parse(code: str, line: int = 0) -> ast.Module | None:
 
 
 def _cell_statements(source: str, number: int) -> list[_Stmt]:
-    return [_Stmt(node, number, nodes) for node, nodes in _read_cell(source)]
+    return [_Stmt(read, number) for read in _read_cell(source)]
 
 
 @per_distinct_cell
-def _read_cell(source: str) -> tuple[tuple[ast.stmt, list[ast.AST]], ...]:
-    """The top-level statements a cell runs, each with every node under it (read once per grader process for each
-    distinct cell of ordinary size). What depends on the rest of the notebook (aliases, findings) is worked out per
-    notebook; these trees are only read, and identical cells of a notebook share them."""
+def _read_cell(source: str) -> tuple[_Read, ...]:
+    """The top-level statements a cell runs, each with what it holds whatever the notebook (read once per grader
+    process for each distinct cell of ordinary size). What depends on the rest of the notebook (aliases, findings,
+    the cell's number) is worked out per notebook; these are only read, and identical cells of a notebook share
+    them."""
     if len(source.encode(errors="replace")) > MAX_CELL_BYTES or is_public_check(source):  # not run either
         return ()
     tree = _parse(source)
@@ -317,8 +318,8 @@ def _read_cell(source: str) -> tuple[tuple[ast.stmt, list[ast.AST]], ...]:
     statements = []
     for node in tree.body:
         nodes = _walk(node)
-        statements.append((node, nodes))
-        statements += [(inner, _walk(inner)) for inner in _code_in_strings(nodes)]
+        statements.append(_Read(node, nodes))
+        statements += [_Read(inner, _walk(inner)) for inner in _code_in_strings(nodes)]
     return tuple(statements)
 
 
@@ -403,9 +404,39 @@ def _names_bound_anywhere(nodes: list[ast.AST]) -> set[str]:
     return names
 
 
-def _changed_roots(stmt: _Stmt) -> set[str]:
+def _imports_and_assignments(nodes: list[ast.AST]) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, ast.expr], ...]]:
+    """(name, dotted name it imports) for each import, and (name, expression) for each assignment and default value
+    that may make an alias of a library name (resolved per notebook: _Notebook._find_aliases)."""
+    imports: list[tuple[str, str]] = []
+    assignments: list[tuple[str, ast.expr]] = []
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    imports.append((alias.asname, alias.name))
+                else:
+                    root = alias.name.split(".")[0]
+                    imports.append((root, root))
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                if alias.name != "*":
+                    imports.append((alias.asname or alias.name, f"{node.module}.{alias.name}"))
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                assignments += _pairs(target, node.value)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            params = [*node.args.posonlyargs, *node.args.args]
+            for arg, default in zip(params[len(params) - len(node.args.defaults) :], node.args.defaults):
+                assignments.append((arg.arg, default))
+            for arg, default in zip(node.args.kwonlyargs, node.args.kw_defaults):
+                if default is not None:
+                    assignments.append((arg.arg, default))
+    return tuple(imports), tuple(assignments)
+
+
+def _changed_roots(node: ast.stmt) -> set[str]:
     """Names whose object a top-level statement changes: X.a = ..., X[k] = ..., del X.a, setattr(X, ...), ..."""
-    node = stmt.node
     roots: set[str] = set()
     targets: list[ast.expr] = []
     if isinstance(node, ast.Assign):
@@ -483,6 +514,29 @@ class _Rules:
         if any(name == a or name.startswith(a + ".") for a in self.allowed):
             return False
         return any(name == p.rstrip(".") or name.startswith(p) for p in self.forbidden)
+
+
+def _may_judge(node: ast.AST) -> bool:
+    """Can _judge find anything in this node, in some notebook? (False only where none of its branches applies.)"""
+    if isinstance(node, ast.Call):
+        return True
+    if isinstance(node, ast.Attribute) and (node.attr in _FRAME_ATTRS or node.attr in ("__subclasses__", "__dict__")):
+        return True
+    return isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and not _inside_longer_reference(node)
+
+
+def _may_tamper(node: ast.AST) -> bool:
+    """Can _tampering find anything in this node, in some notebook? (False only where none of its branches applies;
+    a bare name never counts: its own import does.)"""
+    if isinstance(node, (ast.Import, ast.ImportFrom, ast.Call)):
+        return True
+    if isinstance(node, ast.Attribute):
+        return node.attr in _TAMPER_ATTRS or node.attr in _SYS_MODULES_CHANGES or not _inside_longer_reference(node)
+    if isinstance(node, (ast.Assign, ast.Delete)):
+        return any(isinstance(target, ast.Subscript) for target in node.targets)
+    if isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+        return isinstance(node.target, ast.Subscript)
+    return isinstance(node, ast.Subscript) and not _inside_longer_reference(node)
 
 
 def _judge(node: ast.AST, notebook: _Notebook, rules: _Rules) -> Iterator[tuple[str, str]]:

@@ -26,6 +26,7 @@ class StudentError(Exception):
 
 
 KINDS = {"tensor", "ndarray", "bool", "int", "float", "none", "str", "tuple", "list", "module", "object", "state"}
+_VALUE_KINDS = frozenset(KINDS - {"state"})
 _MAX_DEPTH = 6
 
 
@@ -166,7 +167,7 @@ class Reply:
 
 def read_reply(reply: Any, count: int) -> Reply:
     """Check a whole reply to a request of `count` ops; Malformed if it is not what the executor sends."""
-    if not isinstance(reply, Mapping):
+    if not _is_mapping(reply):
         raise Malformed("not an object")
     if "error" in reply:
         raise StudentError(_error_sentence(reply["error"]))
@@ -189,13 +190,13 @@ def read_reply(reply: Any, count: int) -> Reply:
 
 
 def _op(result: Any, forbidden: tuple[str, ...]) -> OpOutcome:
-    if not isinstance(result, Mapping) or len({"value", "error", "skipped"} & result.keys()) != 1:
+    if not _is_mapping(result) or len({"value", "error", "skipped"} & result.keys()) != 1:
         raise Malformed("a result is neither a value, an error nor a skip")
     if "skipped" in result:
         return OpOutcome(error=f"not run: {clean(result['skipped'], 200)}", error_type="Skipped", forbidden=forbidden)
     if "error" in result:
         error = result["error"]
-        if not isinstance(error, Mapping):
+        if not _is_mapping(error):
             raise Malformed("an error is not an object")
         bases = error.get("bases", [])
         if not isinstance(bases, list):
@@ -205,7 +206,7 @@ def _op(result: Any, forbidden: tuple[str, ...]) -> OpOutcome:
                          error_bases=tuple(clean(b, 80) for b in bases[:8]),
                          error_message=quote(message, 300) if clean(message) else "", forbidden=forbidden)  # fmt: skip
     value = result["value"]
-    if isinstance(value, Mapping) and value.get("kind") == "state":
+    if _is_mapping(value) and value.get("kind") == "state":
         return OpOutcome(value=None, state=_state(value), forbidden=forbidden)
     backward = _backward(result["backward"]) if "backward" in result else None
     return OpOutcome(value=observation(value), forbidden=forbidden, backward=backward)
@@ -213,7 +214,7 @@ def _op(result: Any, forbidden: tuple[str, ...]) -> OpOutcome:
 
 def _error_sentence(error: Any) -> str:
     """The student's exception as a sentence: 'your code raised ValueError (line 3 of f): “message”'."""
-    if not isinstance(error, Mapping):
+    if not _is_mapping(error):
         raise Malformed("an error is not an object")
     kind = clean(error.get("type", "an exception"), 80)
     message = error.get("message", "")
@@ -226,9 +227,8 @@ def _error_sentence(error: Any) -> str:
 
 def observation(value: Any, depth: int = 0) -> Observation:
     """An executor observation, checked field by field (Malformed for anything the executor would not send)."""
-    if not isinstance(value, Mapping) or value.get("kind") not in KINDS - {"state"} or depth > _MAX_DEPTH:
+    if not _is_mapping(value) or not _is_kind(kind := value.get("kind")) or depth > _MAX_DEPTH:
         raise Malformed("a value is not an observation")
-    kind = value["kind"]
     facts: dict[str, Any] = {}
     if kind in ("tensor", "ndarray"):
         facts["dtype"] = _text(value.get("dtype"))
@@ -270,7 +270,7 @@ def observation(value: Any, depth: int = 0) -> Observation:
 
 
 def _backward(value: Any) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
+    if not _is_mapping(value):
         raise Malformed("a backward result is not an object")
     if "grads" in value:
         grads = value["grads"]
@@ -288,7 +288,7 @@ def _backward(value: Any) -> Mapping[str, Any]:
 
 def _state(value: Mapping[str, Any]) -> dict[str, np.ndarray]:
     arrays = value.get("arrays")
-    if not isinstance(arrays, Mapping):
+    if not _is_mapping(arrays):
         raise Malformed("a model state is not a mapping")
     return {clean(name, 100): _numbers(array) for name, array in arrays.items()}
 
@@ -315,6 +315,19 @@ def _strict(value: Any, kind: type) -> Any:
     if type(value) is not kind:
         raise Malformed(f"a {kind.__name__} is not a {kind.__name__}")
     return value
+
+
+def _is_mapping(value: Any) -> bool:
+    """isinstance(value, Mapping), without the ABC's Python-level check for the dicts replies are made of."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
+def _is_kind(kind: Any) -> bool:
+    """Is this an observation's kind? (False, not TypeError, for an unhashable one such as a list.)"""
+    try:
+        return kind in _VALUE_KINDS
+    except TypeError:
+        return False
 
 
 def _is_int(value: Any) -> bool:

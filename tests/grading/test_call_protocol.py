@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pytest
@@ -208,6 +209,10 @@ def test_the_fault_layer_turns_any_malformed_reply_into_the_submissions_failure(
         {**good, "results": [{"value": {**value, "value": np.zeros(3)}}]},  # not the shape it claims
         {**good, "results": [{"value": {"kind": "int", "value": "10"}}]},
         {**good, "results": [{"value": {"kind": "tuple", "length": 1, "items": [{"kind": "rocket"}]}}]},
+        {**good, "results": [{"value": {"kind": []}}]},  # unhashable: not a kind (was a TypeError, a grader fault)
+        {**good, "results": [{"value": {"kind": {"tensor": 1}}}]},
+        {**good, "results": [{"value": {"kind": "tuple", "length": 1, "items": [{"kind": "state", "arrays": {}}]}}]},
+        {**good, "results": [{"value": _nested(8)}]},
         {**good, "results": [{"error": "a string"}]},
         {**good, "tampered": [3]},
     ]
@@ -216,6 +221,42 @@ def test_the_fault_layer_turns_any_malformed_reply_into_the_submissions_failure(
             read_reply(reply, 1)
     huge = read_reply({**good, "results": [{"value": {"kind": "int", "type": "int", "value": 10**400}}]}, 1)
     assert huge.outcomes[0].value.as_number() == math.inf
+
+
+def _nested(depth: int) -> dict:
+    value: dict = {"kind": "none", "type": "NoneType"}
+    for _ in range(depth):
+        value = {"kind": "list", "type": "list", "length": 1, "items": [value]}
+    return value
+
+
+def test_reply_checks_read_any_mapping_as_they_read_dicts():
+    """Replies are dicts (json's, or the executor's own), checked without the Mapping ABC's slow isinstance; any
+    other mapping is still read, to the same outcome, and anything else is still refused."""
+    request = {"ops": [
+        {"op": "call", "target": {"name": "adam_update"}, "args": [{"tensor": np.ones((2, 3)), "dtype": "float32"},
+         {"tensor": np.ones((2, 3))}, {"tensor": np.zeros((2, 3))}, {"tensor": np.zeros((2, 3))}, 1], "kwargs": {}},
+        {"op": "call", "target": {"name": "l2_penalty"}, "args": [{"list": []}, "not a number"], "kwargs": {}},
+        {"op": "call", "target": {"name": "no_such_function"}, "args": [], "kwargs": {}},
+    ]}  # fmt: skip
+    reply = wire.decode(wire.encode(calls.run_request(vars(optim_reg), request)))
+
+    def as_mappings(value):
+        if isinstance(value, dict):
+            return MappingProxyType({k: as_mappings(v) for k, v in value.items()})
+        return [as_mappings(v) for v in value] if isinstance(value, list) else value
+
+    def seen(parsed):
+        return [(o.error, o.error_type, o.error_bases, o.error_message, o.forbidden,
+                 None if o.value is None else (o.value.kind, o.value.type, o.value.describe(), repr(o.value.facts)))
+                for o in parsed.outcomes]  # fmt: skip
+
+    assert seen(read_reply(as_mappings(reply), 3)) == seen(read_reply(reply, 3))
+    assert seen(read_reply(reply, 3))[0][5][0] == "tuple"
+    for value in ([("kind", "none")], "kind", None, 3):
+        with pytest.raises(Malformed):
+            read_reply({**reply, "results": [{"value": value}] * 3}, 3)
+    assert read_reply({**reply, "results": [{"value": _nested(6)}] * 3}, 3).outcomes[0].value.kind == "list"
 
 
 def test_a_real_worker_gives_the_same_outcomes_as_this_process(tmp_path: Path):

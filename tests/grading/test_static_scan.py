@@ -13,6 +13,7 @@ import pytest
 
 from autograder.assignment import load
 from autograder.cell_cache import CACHED_CELL_CHARS
+from autograder.grading import static_scan
 from autograder.grading.static_scan import EVERY_QUESTION, _read_cell, by_question, scan
 from tests.assignments.optim_reg.corpus.variants import BUGS, CORRECT, notebook
 from tests.edit import code_cells, solution_cells
@@ -250,3 +251,35 @@ def test_a_cell_ipython_gives_up_on_is_skipped_not_a_grader_fault():
     """IPython's transformer rewrites one magic line per pass and raises RuntimeError after 500 passes."""
     honest = ADAM + "    return param, m, v"
     assert scan(["%time x = 1\n" * 501 + "def f(:", honest], QUESTIONS, FORBIDDEN, ALLOWED) == []
+
+
+def _every_notebook() -> list[list[str]]:
+    """Every notebook these tests scan, the attacks of tests/security and the corpus, each cell also doubled."""
+    cells = [*ROUTES.values(), *OPAQUE.values(), *([c] for c in TAMPERING.values())]
+    template = nbformat.read(ROOT / "student_template" / "optim_reg.ipynb", as_version=4)
+    cells += [list(solution_cells()), list(code_cells(template)), [a.cell for a in ATTACKS]]
+    cells += [list(code_cells(notebook(v))) for v in BUGS[::10] + CORRECT[::10]]
+    body = ["torch.optim.__dict__.items()", "sys._getframe(1).f_back.f_globals['x']", "torch.optim.__subclasses__.x",
+            "vars(torch.optim).__len__()", "getattr(torch.optim, name).x", "sys.modules.get(name).x"]  # fmt: skip
+    cells += [["import sys, torch\nname = 'Adam'\n", ADAM + f"    {line}\n    return param, m, v"] for line in body]
+    cells += [["import sys\nsys.modules.pop.__call__('torch')\n"], ["import sys as s\ndel s.modules['x'].y\n"],
+              ["import sys\nm = sys.modules\nm.update.__self__['x'] = 1\nm['y'] += 1\nm['z']: int = 2\n"]]  # fmt: skip
+    return cells + [[*c, *c] for c in cells[:20]]
+
+
+def test_only_the_nodes_a_check_can_find_something_in_are_checked(monkeypatch):
+    """Each statement's tampering and judging nodes are chosen once per distinct cell (_may_tamper, _may_judge), by
+    what the node is, whatever the notebook: scanning every node instead finds exactly the same, in the same order,
+    naming the same cells (identical cells included)."""
+    optim_reg = load("optim_reg")
+    rules = [(QUESTIONS, FORBIDDEN, ALLOWED), (optim_reg.questions, optim_reg.forbidden.names, optim_reg.forbidden.allowed)]
+    notebooks = _every_notebook()
+    _read_cell.cache_clear()
+    chosen = [[scan(cells, *rule) for rule in rules] for cells in notebooks]
+    monkeypatch.setattr(static_scan, "_may_tamper", lambda node: True)
+    monkeypatch.setattr(static_scan, "_may_judge", lambda node: True)
+    _read_cell.cache_clear()
+    every = [[scan(cells, *rule) for rule in rules] for cells in notebooks]
+    _read_cell.cache_clear()
+    assert chosen == every
+    assert sum(len(f) for found in every for f in found) > 150, "too few findings to compare"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import textwrap
@@ -12,7 +13,7 @@ import pytest
 import torch
 
 from autograder import wire
-from autograder.student_text import clean, quote
+from autograder.student_text import _ANSI, _UNSAFE, _clean_any, clean, quote
 from autograder.worker import recorder
 
 
@@ -39,6 +40,27 @@ def test_student_text_is_capped_and_quoted_even_when_huge_or_unprintable():
 
     assert clean(Unprintable()) == "(text that could not be read)"
     assert quote("<b>hi</b>") == "“<b>hi</b>”"
+
+
+def test_clean_returns_short_printable_text_as_the_general_path_would():
+    """clean's fast path (short, printable str) gives what the general path gives, for any text and limit: no
+    printable character is one the expressions drop or replace, and awkward texts of every kind agree."""
+    assert not [c for c in map(chr, range(sys.maxunicode + 1)) if c.isprintable() and (_UNSAFE.match(c) or _ANSI.match(c))]
+
+    class Text(str):
+        def __str__(self):
+            return "not what it holds"
+
+    rng = np.random.default_rng(19)
+    pool = list("ab Z09 ~é中😀") + ["\x1b[31m", "\x1b]0;t\x07", "\x1b", "\n", "\r", "\t", "\x00", "\x7f", "\x9b",
+                                    "\u2028", "\u202e", "\u2066", "\u200e", "\u061c", "\u00a0", "\u200d", "\ufeff",
+                                    "\ud800", "\u0301", "  "]  # fmt: skip
+    texts = ["".join(rng.choice(pool, size=rng.integers(0, 120))) for _ in range(3000)]
+    texts += ["", " ", " padded ", "x" * 40, "x" * 41, " " + "x" * 39 + " ", "x" * 10_000, "é" * 300, "😀" * 301]
+    texts += [Text("shown"), 10**400, float("nan"), -math.inf, None, b"bytes\n", ["a", "\x1b[2J"], {"k": 1}]
+    for text in texts:
+        for limit in (1, 40, 80, 300):
+            assert clean(text, limit) == _clean_any(text, limit), (text, limit)
 
 
 def _npy(header: bytes, data: bytes = b"") -> bytes:
