@@ -10,6 +10,7 @@ import select
 import socket
 import struct
 import time
+from collections.abc import Callable
 
 LENGTH = struct.Struct("!Q")  # the length before each frame
 
@@ -37,10 +38,19 @@ def frame(payload: bytes) -> bytes:
 
 def send_frame(fd: int, payload: bytes) -> None:
     """Write one frame (blocking)."""
-    view = memoryview(frame(payload))
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+    write_frame(lambda parts: os.writev(fd, parts), payload)
+
+
+def write_frame(write: Callable[[list[memoryview]], int], payload: bytes) -> None:
+    """Write one frame with a gathering write (os.writev, socket.sendmsg), which returns how many bytes it took: the
+    payload, up to 64 MB, is never copied to put its length in front of it."""
+    parts = [memoryview(LENGTH.pack(len(payload))), memoryview(payload)]
+    while parts:
+        written = write(parts)
+        while parts and written >= len(parts[0]):
+            written -= len(parts.pop(0))
+        if parts:
+            parts[0] = parts[0][written:]
 
 
 def recv_frame(fd: int, timeout: float | None, max_bytes: int) -> bytes:

@@ -17,7 +17,7 @@ import struct
 import time
 from array import array
 
-from autograder.worker.frames import LENGTH, ChannelClosed, ChannelTimeout, FrameTooLarge, frame
+from autograder.worker.frames import LENGTH, ChannelClosed, ChannelTimeout, FrameTooLarge, write_frame
 
 _CREDENTIALS = struct.Struct("=iII")  # pid, uid, gid
 _MAX_FDS = 4
@@ -43,7 +43,7 @@ class Peer:
         """One frame to the fork, within `timeout` seconds (TimeoutError: the socket is then unusable)."""
         self.sock.settimeout(timeout)
         try:
-            self.sock.sendall(frame(payload))
+            write_frame(self.sock.sendmsg, payload)
         finally:
             self.sock.settimeout(None)
 

@@ -340,6 +340,46 @@ def processes() -> list[Process]:
     return found
 
 
+def descendants(root: int) -> set[int] | None:
+    """Every living descendant of `root`, found by following /proc/<pid>/task/<tid>/children down from it: it reads
+    the tree's own processes, never every process on the machine. A process that forks and ends while the tree is
+    read can be missed (its child moves up to a reaper already read), so callers read again until nothing is left.
+    None when this kernel does not list children (CONFIG_PROC_CHILDREN)."""
+    if not _LISTS_CHILDREN:
+        return None
+    found: set[int] = set()
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            threads = os.listdir(f"/proc/{pid}/task")
+        except OSError:  # it has ended
+            continue
+        for thread in threads:  # each thread's own children: those it forked, or that were re-parented to it
+            try:
+                with open(f"/proc/{pid}/task/{thread}/children", "rb") as listing:
+                    children = [int(child) for child in listing.read().split()]
+            except (OSError, ValueError):
+                continue
+            for child in children:
+                if child not in found and not has_ended(child):
+                    found.add(child)
+                    todo.append(child)
+    return found
+
+
+def has_ended(pid: int) -> bool:
+    """Has it ended (a zombie or gone)? Its state is the field after the name, which may itself hold ')'."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X")
+    except (OSError, IndexError):
+        return True
+
+
+_LISTS_CHILDREN = os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+
+
 def _process_uids() -> set[int]:
     return {uid for process in processes() for uid in process.uids}
 

@@ -18,7 +18,7 @@ from typing import NoReturn
 
 from autograder.assignment import Assignment
 from autograder.worker import recorder
-from autograder.worker.sandbox import Sandbox, processes
+from autograder.worker.sandbox import Sandbox, descendants, has_ended, processes
 from autograder.worker.session import reap_children, serve_session
 
 _PR_SET_CHILD_SUBREAPER = 36
@@ -103,18 +103,19 @@ def sweep(zygote: int, uid: int | None) -> None:
     """SIGKILL every descendant of the zygote and, when there is one, every process of the sandbox uid.
 
     The zygote is a child subreaper, so processes that double-fork or call setsid are re-parented to it and stay
-    its descendants: nothing a session starts can leave this set. When a session has its own pid namespace, killing
-    its first process makes the kernel kill everything in it at once. Otherwise a chain of processes that each fork
-    their successor and exit could be missed by one reading of the set (the successor born after it was read, the
-    predecessor already a zombie), so it repeats until several readings in a row find none; zombies are skipped,
-    the zygote reaps them.
+    its descendants: nothing a session starts can leave this set while the zygote lives. Only the sandbox uid's fresh
+    processes have that uid, so while the zygote lives its descendants are all of them, read from the process tree
+    below it (sandbox.descendants) instead of every process on the machine; every process is read only when the
+    kernel does not list children or the zygote has ended. When a session has its own pid namespace, killing its
+    first process makes the kernel kill everything in it at once. Otherwise a chain of processes that each fork
+    their successor and exit could be missed by one reading (the successor born after it was read, the predecessor
+    already a zombie), so it repeats until several readings in a row find none; zombies are skipped, the zygote
+    reaps them.
     """
     deadline = time.monotonic() + 10.0  # a process tearing down a large address space can take a moment to die
     quiet = 0
     while time.monotonic() < deadline:
-        alive = [p for p in processes() if not p.zombie]
-        parents = {p.pid: p.parent for p in alive}
-        victims = {p.pid for p in alive if uid in p.uids or _descends(p.pid, zygote, parents)}
+        victims = _victims(zygote, uid)
         if not victims:
             quiet += 1
             if quiet == _QUIET_READINGS:
@@ -127,6 +128,16 @@ def sweep(zygote: int, uid: int | None) -> None:
                 os.kill(pid, signal.SIGKILL)
         time.sleep(0.005)
     raise RuntimeError("processes started by a submission could not all be stopped")
+
+
+def _victims(zygote: int, uid: int | None) -> set[int]:
+    """The zygote's living descendants and the sandbox uid's processes (see sweep)."""
+    below = descendants(zygote)
+    if below is not None and not has_ended(zygote):  # read after the tree: it was whole while it was read
+        return below
+    alive = [p for p in processes() if not p.zombie]
+    parents = {p.pid: p.parent for p in alive}
+    return {p.pid for p in alive if uid in p.uids or _descends(p.pid, zygote, parents)}
 
 
 def _descends(pid: int, ancestor: int, parents: dict[int, int]) -> bool:
