@@ -24,6 +24,7 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import os
 import sys
 import threading
 import types
@@ -32,6 +33,7 @@ from typing import Any
 
 _SOURCE_LOADERS = (importlib.machinery.SourceFileLoader, importlib.machinery.SourcelessFileLoader)
 _lock = threading.RLock()  # one thread runs a deferred module; another waits instead of running it twice
+os.register_at_fork(after_in_child=lambda: globals().update(_lock=threading.RLock()))  # no fork inherits it held
 
 
 class _Finder(importlib.abc.MetaPathFinder):
