@@ -23,7 +23,7 @@ def digits() -> tuple[torch.Tensor, torch.Tensor]:
     if os.path.exists(path):
         data = np.loadtxt(path, delimiter=",")
         pixels, target = data[:, :-1], data[:, -1].astype(np.int64)
-    else:  # pragma: no cover - another scikit-learn layout
+    else:  # another scikit-learn layout
         from sklearn.datasets import load_digits
 
         loaded = load_digits()
