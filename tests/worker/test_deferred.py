@@ -78,6 +78,18 @@ def test_undeclared_submodules_and_names_import_the_real_package_first_and_only_
     assert seen["missing"] == "ImportError" and seen["split"] == "train_test_split"
 
 
+def test_what_importing_everything_at_warm_up_made_work_still_works():
+    """Submodules reached through their package, and an import made for its side effect (an enabler)."""
+    seen = fresh(
+        INSTALL + "import matplotlib\nfigure = matplotlib.pyplot.figure()\nimport sklearn\n"
+        "digits = sklearn.datasets.load_digits()\nfrom sklearn.experimental import enable_iterative_imputer\n"
+        "from sklearn.impute import IterativeImputer\n"
+        "print(json.dumps({'figure': type(figure).__name__, 'shape': list(digits.data.shape),"
+        " 'imputer': IterativeImputer.__name__, 'same': sys.modules['matplotlib.pyplot'] is matplotlib.pyplot}))"
+    )
+    assert seen == {"figure": "Figure", "shape": [1797, 64], "imputer": "IterativeImputer", "same": True}
+
+
 def test_warm_up_defers_only_what_the_forbidden_list_does_not_reach():
     assert Forbidden(names=("sklearn.datasets.load_digits",)).reaches("sklearn.datasets")
     assert Forbidden(names=("sklearn.",)).reaches("sklearn.datasets")
@@ -112,14 +124,22 @@ def compute_fans(shape):
 
 
 def test_graded_code_that_uses_them_grades_in_a_real_sandboxed_session(tmp_path):
-    """One notebook uses them at the top level of a graded cell, another only inside a graded function (their first
-    use then happens during a graded call, with the recorder on); both get full marks, which they would not if the
-    cell failed (compute_fans would be missing) or the function raised."""
+    """One notebook uses them at the top level of a graded cell, one through their packages with a side-effect
+    import, one only inside a graded function (their first use then happens during a graded call, with the recorder
+    on); all get full marks, which they would not if the cell failed (compute_fans would be missing) or the function
+    raised."""
     cells = solution_cells("optim_reg")
     top_level = with_definitions(
         cells,
         "_digits = load_digits()\nassert _digits.data.shape == (1797, 64)\n_figure = plt.figure()\n"
         "assert plt.get_backend().lower() == 'agg', plt.get_backend()\n" + _COMPUTE_FANS.format(use="pass"),
+    )
+    through_packages = with_definitions(
+        cells,
+        "import matplotlib\nimport sklearn\n_figure = matplotlib.pyplot.figure()\n"
+        "assert sklearn.datasets.load_digits().data.shape == (1797, 64)\n"
+        "from sklearn.experimental import enable_iterative_imputer\nfrom sklearn.impute import IterativeImputer\n"
+        + _COMPUTE_FANS.format(use="pass"),
     )
     inside = with_definitions(
         cells, _COMPUTE_FANS.format(use="assert plt.get_backend().lower() == 'agg'\n    plt.close(plt.figure())")
@@ -128,6 +148,7 @@ def test_graded_code_that_uses_them_grades_in_a_real_sandboxed_session(tmp_path)
     batch.mkdir()
     nbformat.write(notebook_with(top_level), batch / "top_level.ipynb")
     nbformat.write(notebook_with(inside), batch / "inside.ipynb")
+    nbformat.write(notebook_with(through_packages), batch / "through_packages.ipynb")
     run = subprocess.run(
         [sys.executable, "-m", "autograder.cli", "grade", str(batch), "--out", str(tmp_path / "out"),
          "--assignment", "optim_reg", "--jobs", "1"],
@@ -135,4 +156,4 @@ def test_graded_code_that_uses_them_grades_in_a_real_sandboxed_session(tmp_path)
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     results = {p.parent.name: json.loads(p.read_text()) for p in (tmp_path / "out").glob("*/results.json")}
-    assert {name: r["score"] for name, r in results.items()} == {"top_level": 100, "inside": 100}, results
+    assert {name: r["score"] for name, r in results.items()} == {"top_level": 100, "inside": 100, "through_packages": 100}, results
