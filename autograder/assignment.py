@@ -8,8 +8,8 @@ pytest graders), ``public_cases.py`` and, when its public checks need more than 
 The generated files live beside that ``assignments/`` folder: ``solutions/<name>.py`` (the reference),
 ``solutions/<name>.ipynb`` and ``student_template/<name>.ipynb``.
 
-Importing an assignment is cheap and loads neither its graders nor its reference: the zygote imports it, with
-its probes and warm-up modules, before it forks the workers that run student code.
+Importing an assignment is cheap and loads neither its graders nor its reference: the grader imports it, with its
+warm-up modules, before it forks the workers that run student code.
 """
 
 from __future__ import annotations
@@ -54,6 +54,11 @@ class Forbidden:
     def forbids(self, qualified_name: str) -> bool:
         return qualified_name.startswith(self.names) and not qualified_name.startswith(self.allowed)
 
+    def reaches(self, module: str) -> bool:
+        """May a forbidden name live in ``module`` (or the module itself be forbidden)? The recorder then has to
+        instrument it, so it cannot be deferred."""
+        return any(f"{module}.".startswith(name) or name.startswith(f"{module}.") for name in self.names)
+
 
 @dataclass(frozen=True)
 class Question:
@@ -72,13 +77,21 @@ class Assignment:
 
     ``questions`` maps each question id, in the order of grades.csv, to the top-level names it grades (the source
     scan for forbidden names looks inside those). Points are never written here: they are read from the graders'
-    ``@public``/``@hidden`` marks. ``warm_up`` lists the modules the notebooks import, imported once before the
-    workers fork (``"module:function"`` also calls the function, e.g. to read a bundled data set once).
+    ``@public``/``@hidden`` marks.
+
+    What the notebooks import comes in two lists. ``warm_up``: the modules graded code uses, imported once in the
+    grader before the workers fork, so no submission pays for them (``"module:function"`` also calls the function).
+    ``deferred``: the modules the notebooks import but graded code seldom uses (plotting, data sets: the experiment
+    cells use them, and the grader skips those). In the worker, an ``import`` of one binds it without running it;
+    its first real use imports it, in that submission only (autograder/worker/deferred.py). ``"module:function"``
+    also lets ``from module import function`` bind the function unimported. A deferred module the forbidden list
+    reaches is imported at warm-up anyway, so the recorder instruments it.
     """
 
     package: str
     questions: Mapping[str, tuple[str, ...]]
     warm_up: tuple[str, ...] = ()
+    deferred: tuple[str, ...] = ()
     forbidden: Forbidden = field(default_factory=Forbidden)
 
     @property

@@ -17,7 +17,7 @@ import time
 from typing import NoReturn
 
 from autograder.assignment import Assignment
-from autograder.worker import recorder
+from autograder.worker import deferred, recorder
 from autograder.worker.sandbox import Sandbox, descendants, has_ended, processes
 from autograder.worker.session import reap_children, serve_session
 
@@ -26,25 +26,28 @@ _QUIET_READINGS = 3
 
 
 def warm_up(assignment: Assignment) -> None:
-    """Import what every submission of the assignment needs, once, so forks start warm: its warm-up modules and the
-    forbidden-call recorder of its list. Call it in the grader before forking, and before the hidden graders, the
-    probes or the reference are imported: the workers hold everything this imports, and nothing else."""
+    """Prepare what every submission of the assignment needs, once, so forks start warm: import its warm-up modules,
+    install the forbidden-call recorder of its list, and defer its deferred modules (imported in a session only if
+    its graded code uses them). Call it in the grader before forking, and before the hidden graders, the probes or the
+    reference are imported: the workers hold everything this imports, and nothing else."""
     import threadpoolctl
     import torch
 
+    reached = [entry for entry in assignment.deferred if assignment.forbidden.reaches(entry.partition(":")[0])]
     for entry in assignment.warm_up:
         module, _, function = entry.partition(":")
         loaded = importlib.import_module(module)
         if function:
             getattr(loaded, function)()
-    import matplotlib
-
-    matplotlib.use("Agg")  # this process and its forks only: never leak a backend choice through the environment
+    for entry in reached:  # before the recorder: it instruments only what is loaded
+        importlib.import_module(entry.partition(":")[0])
     torch.set_num_threads(1)  # small tensors; one thread is faster and keeps forks safe
     # The same for numpy's BLAS and OpenMP pools, already started at import: their idle threads spin, and with
     # --jobs 2 on two cores the spinning cost 40% of the batch's wall time (measured: 31.7 s -> 18.7 s for 12).
     threadpoolctl.threadpool_limits(1)
     recorder.install(assignment.forbidden.names, assignment.forbidden.allowed)
+    # matplotlib.use, not MPLBACKEND: a backend chosen in this process and its forks never leaks to other programs
+    deferred.install([e for e in assignment.deferred if e not in reached], {"matplotlib": lambda m: m.use("Agg")})
 
 
 class Zygote:

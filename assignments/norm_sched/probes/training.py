@@ -30,7 +30,6 @@ on the batch it is given (normalised by its own statistics, each batch loses wha
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +40,7 @@ import torch.nn.functional as F
 
 from autograder.probes import probe
 from autograder.probes.components import Components
+from autograder.probes.digits import digits
 from autograder.probes.proxy import Op, Request, Target, list_of, tensor
 
 CLASSES, INPUTS = 10, 64
@@ -48,16 +48,6 @@ EVALUATIONS = ("alone", "by_class")
 
 _COMPONENTS = Components("training")  # every problem it reads names [training] and the component that failed
 _failed, _returned, _tensor = _COMPONENTS.failed, _COMPONENTS.returned, _COMPONENTS.tensor
-
-
-@functools.cache
-def digits() -> tuple[torch.Tensor, torch.Tensor]:
-    """scikit-learn's bundled digits: pixels scaled to [0, 1] (float32) and labels (the assignment warms up
-    sklearn.datasets.load_digits, so the grader has it loaded before any submission)."""
-    from sklearn.datasets import load_digits
-
-    data = load_digits()
-    return torch.tensor(data.data / 16.0, dtype=torch.float32), torch.tensor(data.target, dtype=torch.int64)
 
 
 def _send(target: Target, request: Request) -> None:

@@ -11,10 +11,7 @@ off: the grader restores its own copy of the weights at the epoch the student's 
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import math
-import os
 from typing import Any
 
 import numpy as np
@@ -23,6 +20,7 @@ import torch.nn.functional as F
 
 from autograder.probes import probe
 from autograder.probes.components import Components
+from autograder.probes.digits import digits
 from autograder.probes.observed import StudentError
 from autograder.probes.proxy import Request, Target, tensor, tuple_of
 
@@ -32,25 +30,6 @@ NOT_FINITE_ADVICE = "check adam_update (a division by zero or a missing eps) and
 
 _COMPONENTS = Components("training")  # every problem it reads names [training] and the component that failed
 _failed, _returned, _tensor = _COMPONENTS.failed, _COMPONENTS.returned, _COMPONENTS.tensor
-
-
-@functools.cache
-def _digits() -> tuple[torch.Tensor, torch.Tensor]:
-    """scikit-learn's bundled digits (X scaled to [0, 1], y), the same array sklearn.datasets.load_digits returns.
-
-    Read from the CSV file shipped inside scikit-learn: importing sklearn.datasets costs about a second (SciPy).
-    """
-    spec = importlib.util.find_spec("sklearn")
-    path = os.path.join(spec.submodule_search_locations[0], "datasets", "data", "digits.csv.gz") if spec else ""
-    if os.path.exists(path):
-        data = np.loadtxt(path, delimiter=",")
-        pixels, target = data[:, :-1], data[:, -1].astype(np.int64)
-    else:  # pragma: no cover - another scikit-learn layout
-        from sklearn.datasets import load_digits
-
-        digits = load_digits()
-        pixels, target = digits.data, digits.target
-    return torch.tensor(pixels / 16.0, dtype=torch.float32), torch.tensor(target, dtype=torch.int64)
 
 
 class _Network:
@@ -86,7 +65,7 @@ def training_run(
     restoring the weights of the student's best_epoch, the validation losses, the epochs run, whether the student's
     EarlyStopping stopped, its best_epoch, whether every loss stayed finite, and the number of steps.
     """
-    X, y = _digits()
+    X, y = digits()
     perm = torch.randperm(len(X), generator=torch.Generator().manual_seed(seed))
     train, val, test = perm[:1000], perm[1000:1400], perm[1400:]
     order = torch.Generator().manual_seed(seed + 1)
