@@ -5,6 +5,7 @@ Measure runs of the solution (wall time, CPU time and peak memory of the whole p
 
     python -m tests.integrations.gradescope_container --runs 3            # on this machine as it is
     python -m tests.integrations.gradescope_container --runs 3 --limits   # in cgroups: 0.5 CPU and 768 MB (root)
+    python -m tests.integrations.gradescope_container --limits --assignment norm_sched   # the second assignment
 """
 
 from __future__ import annotations
@@ -138,14 +139,14 @@ def gradescope_cgroups() -> Iterator[list[str]]:
                 folder.rmdir()
 
 
-def _measured_run(parent: Path, autograder_zip: Path, cache: Path, limits: bool, warmed: bool) -> Any:
+def _measured_run(parent: Path, autograder_zip: Path, cache: Path, limits: bool, warmed: bool, name: str) -> Any:
     """Wall time, CPU time of the process tree and peak tree PSS of one Gradescope run of the solution (a
     grading_speed.Measured), which must earn full marks.
     Unless `warmed`, the cache is emptied before each of run_measured's two runs: the first would fill it."""
     sys.path.insert(0, str(REPO / "benchmarks"))
     from grading_speed import run_measured
 
-    root = make_root(parent, autograder_zip, {"optim_reg.ipynb": (REPO / "solutions/optim_reg.ipynb").read_bytes()})
+    root = make_root(parent, autograder_zip, {f"{name}.ipynb": (REPO / "solutions" / f"{name}.ipynb").read_bytes()})
     os.environ.update(environment(root, cache=cache))  # run_measured starts the command with this environment
     os.chdir(root)
     with gradescope_cgroups() if limits else contextlib.nullcontext([]) as prefix:
@@ -164,13 +165,13 @@ def _warm(parent: Path, autograder_zip: Path, cache: Path) -> None:
     subprocess.run([str(root / "run_autograder")], check=True, capture_output=True, env=environment(root, cache=cache))
 
 
-def measure(limits: bool, runs: int) -> None:
+def measure(limits: bool, runs: int, name: str = "optim_reg") -> None:
     """Print the wall time and peak tree PSS of Gradescope runs of the solution, without and with the reference
     cache that setup.sh fills; the range over ``runs`` fresh containers of each (the peak varies between runs)."""
     where = "in cgroups limited to 0.5 CPU and 768 MB" if limits else "on this machine, unlimited"
     with tempfile.TemporaryDirectory(prefix="gradescope-measure-") as tmp:
         work = Path(tmp)
-        autograder_zip = built_zip("gradescope", load("optim_reg"), work / "dist")
+        autograder_zip = built_zip("gradescope", load(name), work / "dist")
         for label, warmed in (
             ("no reference cache", False),
             ("reference cache from setup.sh (as on Gradescope)", True),
@@ -180,11 +181,11 @@ def measure(limits: bool, runs: int) -> None:
                 container = work / f"{warmed}-{run}"
                 if warmed:
                     _warm(container / "setup", autograder_zip, container / "cache")
-                measured.append(_measured_run(container, autograder_zip, container / "cache", limits, warmed))
+                measured.append(_measured_run(container, autograder_zip, container / "cache", limits, warmed, name))
             walls, cpus = [m.wall for m in measured], [m.cpu for m in measured]
             peaks = [m.peak_kib / 1024 for m in measured]
             loads = ", ".join(f"{m.load:.1f}" for m in measured)
-            print(f"{where}, {label}, {runs} runs: wall {min(walls):.1f}-{max(walls):.1f} s, "
+            print(f"{name}, {where}, {label}, {runs} runs: wall {min(walls):.1f}-{max(walls):.1f} s, "
                   f"CPU {min(cpus):.2f}-{max(cpus):.2f} s (user + system of the process tree), "
                   f"peak memory of the process tree (sum of PSS) {min(peaks):.0f}-{max(peaks):.0f} MB; "
                   f"load average at start {loads}")  # fmt: skip
@@ -194,5 +195,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limits", action="store_true", help="run in cgroups with Gradescope's default limits (root)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each kind (default: 3)")
+    parser.add_argument("--assignment", default="optim_reg", help="whose solution is graded (default: optim_reg)")
     arguments = parser.parse_args()
-    measure(arguments.limits, arguments.runs)
+    measure(arguments.limits, arguments.runs, arguments.assignment)
