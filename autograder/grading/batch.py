@@ -48,7 +48,7 @@ class GraderFailure(RuntimeError):
 
 class Stopped(KeyboardInterrupt):
     """SIGTERM (from `timeout`, a scheduler, a container's shutdown) stops a batch as Ctrl-C does: every process
-    it started is swept before the grader exits, whatever the student code running then ignores."""
+    it started is swept before the grader exits, whatever the student code running then ignores (see _Signals)."""
 
 
 class UnknownQuestion(ValueError):
@@ -87,6 +87,7 @@ def grade_one(
         finally:
             remote.close()
     except Exception as exc:  # noqa: BLE001 - the per-submission boundary
+        _signals.raise_if_stopped()  # pytest turned Ctrl-C or SIGTERM into this failure: stop, not a grader fault
         traceback.print_exc()
         return SubmissionResult(
             submission.name, problem="The grader itself failed while grading this submission "
@@ -117,7 +118,7 @@ def grade_batch(
     once the zygotes are forked: no worker's memory holds another student's notebook or a model answer.
     """
     progress = progress or BatchProgress()
-    with _stopped_by_sigterm():
+    with _signals.installed():
         named, notes = find_submissions(paths, assignment.name)
         for note in notes:
             progress.say(note)
@@ -150,8 +151,10 @@ def grade_batch(
                 raise UnknownQuestion(f"no question {', '.join(unknown)}; the questions are {known}.")
             results = _run(assignment, zygotes, submissions, asked, limits, max_points, progress)
         except RuntimeError as exc:
+            _signals.raise_if_stopped()  # the hidden graders' pytest failed because it was interrupted
             raise GraderFailure(str(exc)) from exc
         finally:
+            _signals.shield()
             gc.set_threshold(*thresholds)
             progress.stop()
             close_all(zygotes)
@@ -160,23 +163,49 @@ def grade_batch(
         return BatchOutcome(assignment, submissions, results, max_points, reductions)
 
 
-@contextlib.contextmanager
-def _stopped_by_sigterm() -> Iterator[None]:
-    """While grading, SIGTERM raises Stopped (once: a second one must not interrupt the sweep the first started).
-    Only the main thread can handle signals; elsewhere (a test's thread) nothing changes."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+class _Signals:
+    """SIGINT and SIGTERM while a batch is graded. The first raises KeyboardInterrupt (Stopped for SIGTERM), so the
+    batch stops and sweeps every process it started; later ones, and any during that cleanup (`shield`), are only
+    noted, so none cuts a sweep short, and a signal noted during the cleanup is raised once it is done. pytest turns
+    an exception raised inside a hidden grader into an exit code: `raise_if_stopped` brings it back."""
 
-    def stop(signum: int, frame: object) -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise Stopped("stopped by SIGTERM")
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self.shielded = False
 
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    def _handle(self, signum: int, frame: object) -> None:
+        first = self.received is None
+        self.received = self.received or signum
+        if first and not self.shielded:
+            raise self._interruption()
+
+    def _interruption(self) -> KeyboardInterrupt:
+        return Stopped("stopped by SIGTERM") if self.received == signal.SIGTERM else KeyboardInterrupt()
+
+    def raise_if_stopped(self) -> None:
+        if self.received is not None:
+            raise self._interruption()
+
+    def shield(self) -> None:
+        self.shielded = True
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        """Handle both signals here; only the main thread can (elsewhere, in a test's thread, nothing changes)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        self.received, self.shielded = None, False
+        previous = {number: signal.signal(number, self._handle) for number in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+        self.raise_if_stopped()
+
+
+_signals = _Signals()
 
 
 def _protect_grader() -> None:

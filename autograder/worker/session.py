@@ -70,7 +70,8 @@ def _isolate_output() -> None:
 def serve_session(fd: int, sandbox: Sandbox) -> NoReturn:
     """Entry point in the forked child: never returns. Confined in the sandbox before any student line runs."""
     try:
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for number in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM):  # the zygote's own: student code gets the defaults
+            signal.signal(number, signal.SIG_DFL)
         os.setsid()
         _isolate_output()
         os.set_inheritable(fd, False)
