@@ -156,7 +156,6 @@ def grade_batch(
         finally:
             _signals.shield()
             gc.set_threshold(*thresholds)
-            gc.unfreeze()  # what this batch froze is the collector's again: a library caller may grade another
             progress.stop()
             close_all(zygotes)
             for sandbox in sandboxes:
