@@ -321,11 +321,12 @@ class Process:
     pid: int
     parent: int
     uids: frozenset[int]  # real, effective, saved and filesystem uid
-    zombie: bool
+    zombie: bool  # every one of its threads has ended (see has_ended)
 
 
 def processes() -> list[Process]:
-    """Every process, read from /proc/<pid>/status (its owner there is root for non-dumpable processes)."""
+    """Every process, read from /proc/<pid>/status (its owner there is root for non-dumpable processes); only those
+    whose status says zombie have their threads read as well (see has_ended)."""
     found = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -334,7 +335,8 @@ def processes() -> list[Process]:
             with open(f"/proc/{entry.name}/status") as status:
                 fields = dict(line.split(":", 1) for line in status if ":" in line)
             uids = frozenset(int(u) for u in fields["Uid"].split())
-            found.append(Process(int(entry.name), int(fields["PPid"]), uids, fields["State"].strip()[0] == "Z"))
+            ended = fields["State"].strip()[0] in "ZX" and _tasks_ended(int(entry.name))
+            found.append(Process(int(entry.name), int(fields["PPid"]), uids, ended))
         except (OSError, KeyError, ValueError, IndexError):
             continue
     return found
@@ -369,9 +371,23 @@ def descendants(root: int) -> set[int] | None:
 
 
 def has_ended(pid: int) -> bool:
-    """Has it ended (a zombie or gone)? Its state is the field after the name, which may itself hold ')'."""
+    """Has it ended (a zombie or gone)? /proc/<pid>/stat shows only its main thread, which can exit (the exit system
+    call, not exit_group) while other threads run on: a process has ended only when every thread has."""
+    return _thread_ended(f"/proc/{pid}") and _tasks_ended(pid)
+
+
+def _tasks_ended(pid: int) -> bool:
     try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except OSError:  # it is gone
+        return True
+    return all(_thread_ended(f"/proc/{pid}/task/{thread}") for thread in threads)
+
+
+def _thread_ended(folder: str) -> bool:
+    """Its state is the field after the name, which may itself hold ')'."""
+    try:
+        with open(f"{folder}/stat", "rb") as stat:
             return stat.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X")
     except (OSError, IndexError):
         return True

@@ -132,13 +132,24 @@ def _processes_left(out: Path) -> list[str]:
     """Processes still running with the grader's command line (forks of it) or an attack's mark."""
     left = []
     for process in processes():
-        try:
-            cmdline = Path(f"/proc/{process.pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
+        cmdline = _cmdline(process.pid)
         if not process.zombie and (str(out) in cmdline or MARK in cmdline):  # not by uid: other graders may run
             left.append(f"process {process.pid}: {cmdline}")
     return left
+
+
+def _cmdline(pid: int) -> str:
+    """Its command line, read from any of its threads: /proc/<pid>/cmdline is empty once the main thread has exited
+    (the exit system call) while others run on."""
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return ""
+    for thread in threads:
+        with contextlib.suppress(OSError):
+            if cmdline := Path(f"/proc/{pid}/task/{thread}/cmdline").read_bytes():
+                return cmdline.replace(b"\0", b" ").decode(errors="replace")
+    return ""
 
 
 def _ipc_objects() -> set[str]:

@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
+from autograder.grading.remote import RemoteSubmission
 from autograder.worker import sandbox, zygote
-from autograder.worker.sandbox import has_ended
-from autograder.worker.zygote import sweep
+from autograder.worker.sandbox import has_ended, processes
+from autograder.worker.zygote import Zygote, close_all, sweep, warm_up
+from tests.calls import ASSIGNMENT as CALLS
+from tests.security import harness
+from tests.worker.test_worker import LIMITS, call
 
 # A stand-in for the zygote: a child subreaper whose child calls setsid and double-forks a sleeper, then exits; it
 # prints the sleeper's pid and keeps reaping.
@@ -87,3 +94,102 @@ def test_once_the_zygote_has_ended_processes_of_the_sandbox_uid_are_still_found(
     finally:
         stray.kill()
         stray.wait()
+
+
+# The exit system call (not exit_group, which os._exit makes) ends only the calling thread: /proc/<pid>/stat then shows
+# the main thread a zombie while the process runs on in its other threads.
+_SYS_EXIT = {"x86_64": 60, "aarch64": 93}.get(platform.machine())
+needs_sys_exit = pytest.mark.skipif(_SYS_EXIT is None, reason="the exit system call's number is not known here")
+
+_MAIN_THREAD_EXITS = f"""
+import ctypes, sys, threading, time
+threading.Thread(target=time.sleep, args=(300,)).start()
+ctypes.CDLL(None).syscall({_SYS_EXIT}, 0)
+"""
+
+
+def _main_thread_ended(pid: int) -> bool:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            if stat.read().rsplit(b")", 1)[1].split()[0] == b"Z" and len(os.listdir(f"/proc/{pid}/task")) == 2:
+                return True
+        time.sleep(0.01)
+    return False
+
+
+@needs_sys_exit
+def test_a_process_whose_main_thread_exited_has_not_ended_while_another_thread_runs():
+    process = subprocess.Popen([sys.executable, "-c", _MAIN_THREAD_EXITS, harness.MARK])
+    try:
+        assert _main_thread_ended(process.pid)
+        assert not has_ended(process.pid)
+        assert process.pid in sandbox.descendants(os.getpid())
+        assert not next(p for p in processes() if p.pid == process.pid).zombie
+        assert any(f"process {process.pid}:" in left for left in harness._processes_left(Path("/nonexistent")))
+    finally:
+        process.kill()  # SIGKILL to the process ends every thread
+    assert _gone(process.pid)  # a zombie until reaped: every thread has ended
+    process.wait()
+
+
+# The review's attack: a process started by a cell leaves its session, starts a thread that forks a sleeper and runs
+# on, and ends its main thread; the cell waits until the sleeper exists.
+_ATTACK = f"""
+import ctypes, os, threading, time
+ready, told = os.pipe()
+if os.fork() == 0:
+    os.setsid()
+    def spawn():
+        if os.fork() == 0:
+            os.execvp("sleep", ["sleep", "{harness.MARK}"])
+        os.write(told, b"x")
+        while True:
+            time.sleep(1)
+    threading.Thread(target=spawn).start()
+    ctypes.CDLL(None).syscall({_SYS_EXIT}, 0)
+os.read(ready, 1)
+def double(x):
+    return 2 * x
+"""
+
+
+def _live_threads_of(uid: int) -> list[str]:
+    """Every thread on the machine that runs as `uid` and has not ended, read thread by thread."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError):
+            for thread in os.listdir(f"/proc/{pid}/task"):
+                with contextlib.suppress(OSError):
+                    fields = dict(line.split(":", 1) for line in open(f"/proc/{pid}/task/{thread}/status"))
+                    if str(uid) in fields["Uid"].split() and fields["State"].split()[0] not in ("Z", "X"):
+                        found.append(f"{pid}/{thread}")
+    return found
+
+
+@needs_sys_exit
+def test_a_process_whose_main_thread_exited_is_swept_with_its_children(monkeypatch):
+    if os.geteuid() != 0:
+        pytest.skip("needs root to run sessions as the sandbox uid")
+    monkeypatch.setattr(sandbox, "_namespaces_work", lambda user: False)  # no pid namespace ends them at once
+    warm_up(CALLS)
+    (box,) = sandbox.plan()
+    assert not box.namespaces and box.uid is not None
+    z = Zygote(box)
+    try:
+        sub = RemoteSubmission(z, [_ATTACK], LIMITS, CALLS)
+        try:
+            assert call(sub, "double", [1.0]) == [2.0]
+            assert _live_threads_of(box.uid)  # the attack is running
+        finally:
+            sub.close()
+    finally:
+        close_all([z])
+        shutil.rmtree(box.work_root)
+    deadline = time.monotonic() + 5
+    while (left := _live_threads_of(box.uid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in {int(thread.split("/")[0]) for thread in left}:  # a failed test leaves nothing running
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert left == []
