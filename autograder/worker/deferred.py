@@ -44,6 +44,7 @@ class _Finder(importlib.abc.MetaPathFinder):
         self.modules: set[str] = set()  # the declared modules and every package above them
         self.functions: dict[str, set[str]] = {}  # module -> names ``from module import name`` binds unrun
         self.stand_ins: dict[tuple[str, str], Callable[..., Any]] = {}
+        self.real: dict[tuple[str, str], Any] = {}  # (module, name) -> what its code bound, read right after it ran
         self.on_import: dict[str, Callable[[types.ModuleType], object]] = {}
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> importlib.machinery.ModuleSpec | None:
@@ -133,6 +134,9 @@ def materialize(module: types.ModuleType) -> types.ModuleType:
             if sys.modules.get(module.__name__) is module:
                 del sys.modules[module.__name__]
             raise
+        for name in _finder.functions.get(module.__name__, ()):  # before anyone can rebind it (a mock, a stand-in)
+            if hasattr(module, name):
+                _finder.real[(module.__name__, name)] = getattr(module, name)
         if (then := _finder.on_import.get(module.__name__)) is not None:
             then(module)
         return module
@@ -143,7 +147,12 @@ def _stand_in(module: str, name: str) -> Callable[..., Any]:
     if key not in _finder.stand_ins:
 
         def deferred(*args: Any, **kwargs: Any) -> Any:
-            return getattr(materialize(importlib.import_module(module)), name)(*args, **kwargs)
+            # The function the module's code bound, never the module's attribute now: the stand-in itself may have
+            # been stored there (``mock.patch`` restoring it), and would call itself forever.
+            loaded = materialize(importlib.import_module(module))
+            if key not in _finder.real:
+                raise AttributeError(f"module {module!r} has no attribute {name!r}", name=name, obj=loaded)
+            return _finder.real[key](*args, **kwargs)
 
         deferred.__name__ = deferred.__qualname__ = name
         deferred.__module__ = module
