@@ -115,6 +115,18 @@ class _DeferredModule(types.ModuleType):
         return dir(materialize(self))
 
 
+class _RunningModule(types.ModuleType):
+    """A deferred module whose code is running: another thread reading a name it lacks so far waits for the code to
+    finish instead of failing; the thread running it (which holds the reentrant lock) fails, as with any module."""
+
+    def __getattr__(self, name: str) -> Any:
+        if not _lock.acquire(blocking=False):  # another thread runs the code
+            with _lock:
+                return getattr(self, name)
+        _lock.release()
+        raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}", name=name, obj=self)
+
+
 def materialize(module: types.ModuleType) -> types.ModuleType:
     """Run a deferred module's code (its packages' first) into the module itself; any other module as it is.
 
@@ -127,13 +139,15 @@ def materialize(module: types.ModuleType) -> types.ModuleType:
             materialize(parent)  # whose code may have used this module already
             if not isinstance(module, _DeferredModule):
                 return module
-        object.__setattr__(module, "__class__", types.ModuleType)
+        object.__setattr__(module, "__class__", _RunningModule)
         try:
             module.__spec__.loader.exec_module(module)
         except BaseException:
             if sys.modules.get(module.__name__) is module:
                 del sys.modules[module.__name__]
             raise
+        finally:
+            module.__class__ = types.ModuleType
         for name in _finder.functions.get(module.__name__, ()):  # before anyone can rebind it (a mock, a stand-in)
             if hasattr(module, name):
                 _finder.real[(module.__name__, name)] = getattr(module, name)

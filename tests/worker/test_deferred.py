@@ -103,6 +103,22 @@ def test_a_stand_in_put_back_on_its_module_calls_the_real_function():
     assert seen == {"patched": "fake", "module": [1797, 64], "alias": [360, 64]}
 
 
+def test_another_thread_reading_a_module_whose_code_runs_waits_for_it(tmp_path):
+    """Thread A's first use runs the module's code, held until thread B has read a name the code defines later."""
+    (tmp_path / "gate.py").write_text("import threading\nrunning, proceed = threading.Event(), threading.Event()\n")
+    (tmp_path / "slow.py").write_text("import gate\ngate.running.set()\ngate.proceed.wait(30)\nanswer = 42\n")
+    seen = fresh(
+        "import json, threading, time\nfrom autograder.worker import deferred\ndeferred.install(['slow'])\n"
+        "import slow, gate\nread = {}\n\ndef use(who):\n    try:\n        read[who] = slow.answer\n"
+        "    except AttributeError as exc:\n        read[who] = str(exc)\n\n"
+        "a = threading.Thread(target=use, args=('a',))\na.start()\ngate.running.wait(30)\n"
+        "b = threading.Thread(target=use, args=('b',))\nb.start()\ntime.sleep(0.5)\ngate.proceed.set()\n"
+        "a.join(30)\nb.join(30)\nprint(json.dumps(read))",
+        PYTHONPATH=str(tmp_path),
+    )
+    assert seen == {"a": 42, "b": 42}
+
+
 def test_warm_up_defers_only_what_the_forbidden_list_does_not_reach():
     assert Forbidden(names=("sklearn.datasets.load_digits",)).reaches("sklearn.datasets")
     assert Forbidden(names=("sklearn.",)).reaches("sklearn.datasets")
