@@ -44,6 +44,7 @@ class _Finder(importlib.abc.MetaPathFinder):
         self.modules: set[str] = set()  # the declared modules and every package above them
         self.functions: dict[str, set[str]] = {}  # module -> names ``from module import name`` binds unrun
         self.stand_ins: dict[tuple[str, str], Callable[..., Any]] = {}
+        self.real: dict[tuple[str, str], Any] = {}  # (module, name) -> what its code bound, read right after it ran
         self.on_import: dict[str, Callable[[types.ModuleType], object]] = {}
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> importlib.machinery.ModuleSpec | None:
@@ -114,6 +115,18 @@ class _DeferredModule(types.ModuleType):
         return dir(materialize(self))
 
 
+class _RunningModule(types.ModuleType):
+    """A deferred module whose code is running: another thread reading a name it lacks so far waits for the code to
+    finish instead of failing; the thread running it (which holds the reentrant lock) fails, as with any module."""
+
+    def __getattr__(self, name: str) -> Any:
+        if not _lock.acquire(blocking=False):  # another thread runs the code
+            with _lock:
+                return getattr(self, name)
+        _lock.release()
+        raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}", name=name, obj=self)
+
+
 def materialize(module: types.ModuleType) -> types.ModuleType:
     """Run a deferred module's code (its packages' first) into the module itself; any other module as it is.
 
@@ -126,13 +139,18 @@ def materialize(module: types.ModuleType) -> types.ModuleType:
             materialize(parent)  # whose code may have used this module already
             if not isinstance(module, _DeferredModule):
                 return module
-        object.__setattr__(module, "__class__", types.ModuleType)
+        object.__setattr__(module, "__class__", _RunningModule)
         try:
             module.__spec__.loader.exec_module(module)
         except BaseException:
             if sys.modules.get(module.__name__) is module:
                 del sys.modules[module.__name__]
             raise
+        finally:
+            module.__class__ = types.ModuleType
+        for name in _finder.functions.get(module.__name__, ()):  # before anyone can rebind it (a mock, a stand-in)
+            if hasattr(module, name):
+                _finder.real[(module.__name__, name)] = getattr(module, name)
         if (then := _finder.on_import.get(module.__name__)) is not None:
             then(module)
         return module
@@ -143,7 +161,12 @@ def _stand_in(module: str, name: str) -> Callable[..., Any]:
     if key not in _finder.stand_ins:
 
         def deferred(*args: Any, **kwargs: Any) -> Any:
-            return getattr(materialize(importlib.import_module(module)), name)(*args, **kwargs)
+            # The function the module's code bound, never the module's attribute now: the stand-in itself may have
+            # been stored there (``mock.patch`` restoring it), and would call itself forever.
+            loaded = materialize(importlib.import_module(module))
+            if key not in _finder.real:
+                raise AttributeError(f"module {module!r} has no attribute {name!r}", name=name, obj=loaded)
+            return _finder.real[key](*args, **kwargs)
 
         deferred.__name__ = deferred.__qualname__ = name
         deferred.__module__ = module

@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import time
+import types
 from typing import NoReturn
 
 from autograder.assignment import Assignment
@@ -46,8 +47,13 @@ def warm_up(assignment: Assignment) -> None:
     # --jobs 2 on two cores the spinning cost 40% of the batch's wall time (measured: 31.7 s -> 18.7 s for 12).
     threadpoolctl.threadpool_limits(1)
     recorder.install(assignment.forbidden.names, assignment.forbidden.allowed)
-    # matplotlib.use, not MPLBACKEND: a backend chosen in this process and its forks never leaks to other programs
-    deferred.install([e for e in assignment.deferred if e not in reached], {"matplotlib": lambda m: m.use("Agg")})
+    deferred.install([e for e in assignment.deferred if e not in reached], {"matplotlib": _agg})
+
+
+def _agg(matplotlib: types.ModuleType) -> None:
+    """Agg in this process and its forks. Not MPLBACKEND: it would leak to other programs. Not matplotlib.use: it runs
+    pyplot, which may still be deferred, in the middle of another import (mpl_toolkits then imports circularly)."""
+    matplotlib.rcParams["backend"] = "Agg"
 
 
 class Zygote:

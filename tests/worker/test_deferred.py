@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("scipy", "pandas", "matplotlib.figure", "matplotlib.backends", "sklearn.utils", "sklearn.base")
 INSTALL = (
     "import json, sys\nfrom autograder.worker import deferred\n"
-    "deferred.install(['matplotlib.pyplot', 'sklearn.datasets:load_digits'], {'matplotlib': lambda m: m.use('Agg')})\n"
+    "deferred.install(['matplotlib.pyplot', 'sklearn.datasets:load_digits'],\n"
+    "                 {'matplotlib': lambda m: m.rcParams.__setitem__('backend', 'Agg')})\n"
 )
 
 
@@ -90,6 +91,34 @@ def test_what_importing_everything_at_warm_up_made_work_still_works():
     assert seen == {"figure": "Figure", "shape": [1797, 64], "imputer": "IterativeImputer", "same": True}
 
 
+def test_a_stand_in_put_back_on_its_module_calls_the_real_function():
+    """``mock.patch`` and hand-made save/restore store the stand-in in the real module, once it has run."""
+    seen = fresh(
+        INSTALL + "from unittest import mock\nimport sklearn.datasets as ds\nfrom sklearn.datasets import load_digits\n"
+        "with mock.patch('sklearn.datasets.load_digits', return_value='fake'):\n    patched = ds.load_digits()\n"
+        "orig = ds.load_digits\nds.load_digits = lambda **k: 'fake'\nds.load_digits = orig\n"
+        "print(json.dumps({'patched': patched, 'module': list(ds.load_digits().data.shape),"
+        " 'alias': list(load_digits(n_class=2).data.shape)}))"
+    )
+    assert seen == {"patched": "fake", "module": [1797, 64], "alias": [360, 64]}
+
+
+def test_another_thread_reading_a_module_whose_code_runs_waits_for_it(tmp_path):
+    """Thread A's first use runs the module's code, held until thread B has read a name the code defines later."""
+    (tmp_path / "gate.py").write_text("import threading\nrunning, proceed = threading.Event(), threading.Event()\n")
+    (tmp_path / "slow.py").write_text("import gate\ngate.running.set()\ngate.proceed.wait(30)\nanswer = 42\n")
+    seen = fresh(
+        "import json, threading, time\nfrom autograder.worker import deferred\ndeferred.install(['slow'])\n"
+        "import slow, gate\nread = {}\n\ndef use(who):\n    try:\n        read[who] = slow.answer\n"
+        "    except AttributeError as exc:\n        read[who] = str(exc)\n\n"
+        "a = threading.Thread(target=use, args=('a',))\na.start()\ngate.running.wait(30)\n"
+        "b = threading.Thread(target=use, args=('b',))\nb.start()\ntime.sleep(0.5)\ngate.proceed.set()\n"
+        "a.join(30)\nb.join(30)\nprint(json.dumps(read))",
+        PYTHONPATH=str(tmp_path),
+    )
+    assert seen == {"a": 42, "b": 42}
+
+
 def test_warm_up_defers_only_what_the_forbidden_list_does_not_reach():
     assert Forbidden(names=("sklearn.datasets.load_digits",)).reaches("sklearn.datasets")
     assert Forbidden(names=("sklearn.",)).reaches("sklearn.datasets")
@@ -101,14 +130,16 @@ def test_warm_up_defers_only_what_the_forbidden_list_does_not_reach():
         " forbidden=Forbidden(names=('sklearn.datasets.load_digits',))))\n"
         "eager = type(sys.modules['sklearn.datasets']).__name__\nfrom sklearn.datasets import load_digits\n"
         "import matplotlib.pyplot as plt\nunrun = type(plt).__name__\n"
-        "with recorder.recording() as calls:\n    load_digits()\nplt.figure()\n"
+        "with recorder.recording() as calls:\n    load_digits()\nfrom mpl_toolkits.mplot3d import Axes3D\n"
+        "axes = plt.figure().add_subplot(projection='3d')\n"
         "print(json.dumps({'eager': eager, 'calls': calls, 'unrun': unrun, 'backend': plt.get_backend(),"
-        " 'env': os.environ.get('MPLBACKEND')}))",
+        " 'env': os.environ.get('MPLBACKEND'), '3d': type(axes).__name__}))",
         MPLBACKEND="svg",
     )
     assert seen["eager"] == "module" and seen["calls"] == ["sklearn.datasets.load_digits"]
     assert seen["unrun"] == "_DeferredModule"
     assert seen["backend"] == "Agg" and seen["env"] == "svg"  # Agg in this process, nothing in its environment
+    assert seen["3d"] == "Axes3D"  # the backend's hook ran no deferred pyplot in the middle of mpl_toolkits' import
 
 
 _COMPUTE_FANS = '''
