@@ -160,6 +160,9 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
             f"the second pytest process (exit code {beside.process.returncode}) ended before this test did"))]
     for report in reports:
         item.ihook.pytest_runtest_logreport(report=report)
+    # What the tests run here before it left set up (a package this module shares with them) is torn down as pytest
+    # does after each test: down to what the next test needs, or the next one's setup finds it left over.
+    item.session._setupstate.teardown_exact(nextitem)
     item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
     return True
 

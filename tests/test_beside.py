@@ -126,6 +126,19 @@ def test_a_marked_module_runs_in_a_second_process_overlapping_the_rest_and_its_f
     assert log["waits"][1] < log["worked"][1] and log["works"][1] < log["waited"][1], "the two did not overlap"
 
 
+def test_a_marked_module_in_a_package_with_unmarked_ones_leaves_nothing_set_up_for_the_next_test(tmp_path):
+    project = tmp_path
+    (project / "conftest.py").write_text(CONFTEST)
+    (project / "pkg").mkdir()
+    (project / "pkg" / "__init__.py").write_text("")
+    (project / "pkg" / "test_a_here.py").write_text("def test_here():\n    pass\n")  # sets the package up here
+    (project / "pkg" / "test_b_beside.py").write_text(FIRST)
+    (project / "test_z_after.py").write_text("def test_after():\n    pass\n")  # outside the package
+    run = _pytest(project, sleep=0)
+    out, _ = run.communicate(timeout=120)
+    assert run.returncode == 0 and "3 passed" in out, out
+
+
 def test_a_session_of_marked_modules_only_runs_them_in_process(tmp_path):
     project = _project(tmp_path)
     run = _pytest(project, "test_z_beside.py", sleep=0)
